@@ -1,0 +1,201 @@
+//! The command line: every command, flag and help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Entente: verifiable threat-intelligence exchange between parties that do not trust each other.
+///
+/// Each collection of STIX 2.1 objects is an append-only Merkle log whose
+/// checkpoints the node signs; anyone holding the node's public key can verify
+/// every object offline.
+#[derive(Debug, Parser)]
+#[command(name = "entente", version, max_term_width = 100)]
+#[command(
+    after_help = "Exit codes: 0 success; 1 invalid, refused or unverifiable; 2 usage error; 3 could not run (I/O, missing data directory)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The node's data directory [default: $XDG_DATA_HOME/entente or ~/.local/share/entente]
+    #[arg(long, global = true, env = "ENTENTE_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// No progress bars or notes on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a data directory: a fresh Ed25519 key and the `default` collection.
+    ///
+    /// Prints the node's C2SP verifier key (`name+hash+base64`): give it to partners so
+    /// they can verify this node's logs.
+    Init(InitArgs),
+    /// Check STIX 2.1 files (objects, arrays or bundles): one line per problem.
+    ///
+    /// Exits 1 if anything is invalid.
+    Validate(ValidateArgs),
+    /// Validate objects and append them to a collection's log; prints the new signed checkpoint.
+    ///
+    /// Each object gets a result line. Valid objects are appended in one batch even
+    /// when others are refused; exits 1 if any object was invalid or refused.
+    Publish(PublishArgs),
+    /// Withdraw an object: appends a withdrawal entry (nothing is ever removed from the log).
+    Withdraw(WithdrawArgs),
+    /// Checkpoints and proofs of a collection's log.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Recompute a log from its entries and check every tile and signed checkpoint.
+    ///
+    /// With --collection, audits a collection of the data directory (all of them
+    /// without it). With --tiles DIR --key VKEY, audits an exported C2SP tile tree
+    /// offline. Reports the first mismatch with its index and exits 1.
+    Audit(AuditArgs),
+    /// Export a collection as a STIX bundle, or (with --tiles) as a C2SP tile tree.
+    Export(ExportArgs),
+    /// Import a STIX bundle, array or object into a collection, streamed in batches.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The node's name: its signing key's name and the prefix of its logs' origins.
+    /// A scheme-less URL such as `csirt.election.example` is recommended.
+    #[arg(long, default_value = "entente.local")]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Files to check (`-` for standard input).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Collection id or alias.
+    #[arg(long, short, default_value = "default")]
+    pub collection: String,
+    /// STIX files (objects, arrays or bundles; `-` for standard input).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WithdrawArgs {
+    /// Collection id or alias.
+    #[arg(long, short, default_value = "default")]
+    pub collection: String,
+    /// The id of the object to withdraw (every version goes).
+    #[arg(value_name = "OBJECT_ID")]
+    pub object_id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Print the collection's latest signed checkpoint (a C2SP signed note).
+    Checkpoint(CheckpointArgs),
+    /// Print a self-contained proof bundle (entry, index, proof, signed checkpoint) as JSON.
+    Prove(ProveArgs),
+    /// Check a proof bundle offline against the node's verifier key.
+    VerifyProof(VerifyProofArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckpointArgs {
+    /// Collection id or alias.
+    #[arg(long, short, default_value = "default")]
+    pub collection: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ProveArgs {
+    /// Collection id or alias.
+    #[arg(long, short, default_value = "default")]
+    pub collection: String,
+    /// The object id.
+    #[arg(value_name = "OBJECT_ID")]
+    pub object_id: String,
+    /// The version (`modified`) to prove; the latest by default.
+    #[arg(long, value_name = "MODIFIED")]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyProofArgs {
+    /// The proof bundle (`-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The node's verifier key (`name+hash+base64`), as printed by `entente init`.
+    #[arg(long, value_name = "VKEY")]
+    pub key: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Collection id or alias (every collection when absent).
+    #[arg(long, short, conflicts_with = "tiles")]
+    pub collection: Option<String>,
+    /// Audit an exported tile tree in DIR instead of the data directory.
+    #[arg(long, value_name = "DIR", requires = "key")]
+    pub tiles: Option<PathBuf>,
+    /// The log's verifier key, for --tiles.
+    #[arg(long, value_name = "VKEY")]
+    pub key: Option<String>,
+    /// Also decode every entry and check the object index against the log.
+    #[arg(long)]
+    pub deep: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Collection id or alias.
+    #[arg(long, short, default_value = "default")]
+    pub collection: String,
+    /// Write the C2SP tile tree (checkpoint, tile/..., tile/entries/...) into DIR instead.
+    #[arg(long, value_name = "DIR")]
+    pub tiles: Option<PathBuf>,
+    /// Write the bundle to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE", conflicts_with = "tiles")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Collection id or alias.
+    #[arg(long, short, default_value = "default")]
+    pub collection: String,
+    /// The STIX bundle, array or object to import (`-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Objects per log batch (one transaction and one checkpoint each).
+    ///
+    /// With --json, one JSON object per line: one per committed batch
+    /// (`{"event":"batch","objects":N,"size":S,"checkpoint":…}`), then a summary (`"event":"done"`).
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub batch: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

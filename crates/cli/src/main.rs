@@ -1,0 +1,65 @@
+//! `entente`: the command-line interface of an Entente node.
+//!
+//! This is glue: it parses flags, opens the data directory and calls the
+//! libraries. Exit codes:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | the work was done and the answer is "no": invalid objects, objects refused, an audit or proof that does not verify |
+//! | 2 | bad usage: unknown command or flag, missing argument |
+//! | 3 | the work could not be done: no data directory, unreadable file, database error |
+
+mod cli;
+mod cmd;
+mod input;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, LogCommand};
+
+/// How a command ended, when it ran to completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Everything checked out.
+    Ok,
+    /// The command finished, and found something invalid, refused or unverifiable.
+    No,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init(args) => cmd::init::run(&cli.global, args),
+        Command::Validate(args) => cmd::validate::run(&cli.global, args),
+        Command::Publish(args) => cmd::publish::run(&cli.global, args),
+        Command::Withdraw(args) => cmd::publish::withdraw(&cli.global, args),
+        Command::Log(LogCommand::Checkpoint(args)) => cmd::log::checkpoint(&cli.global, args),
+        Command::Log(LogCommand::Prove(args)) => cmd::log::prove(&cli.global, args),
+        Command::Log(LogCommand::VerifyProof(args)) => cmd::log::verify_proof(&cli.global, args),
+        Command::Audit(args) => cmd::audit::run(&cli.global, args),
+        Command::Export(args) => cmd::export::run(&cli.global, args),
+        Command::Import(args) => cmd::import::run(&cli.global, args),
+    };
+    match result {
+        Ok(Verdict::Ok) => ExitCode::SUCCESS,
+        Ok(Verdict::No) => ExitCode::from(1),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("entente: error: {err:#}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// A reader that went away (`entente export | head`) is not a failure.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,110 @@
+//! Collections: each one is exactly one append-only log.
+
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use crate::error::{Result, StoreError};
+
+/// A TAXII collection and the log behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    /// Internal row id; stable for the life of the database.
+    pub(crate) cid: i64,
+    /// The TAXII collection id (a UUID).
+    pub id: String,
+    /// A short local name (`default` for the one `init` creates).
+    pub alias: Option<String>,
+    /// Human-readable title.
+    pub title: String,
+    /// Human-readable description.
+    pub description: String,
+    /// The parties that may read it.
+    pub audience: Vec<String>,
+    /// The parties that may write to it.
+    pub writers: Vec<String>,
+    /// Entries in its log (the size of its latest checkpoint).
+    pub size: u64,
+    /// The `date_added` of its latest entry.
+    pub(crate) last_added: crate::time::Micros,
+}
+
+/// What a new collection looks like.
+#[derive(Debug, Clone, Default)]
+pub struct NewCollection {
+    /// The TAXII id (a UUID); chosen at random when `None`.
+    pub id: Option<String>,
+    /// Local alias.
+    pub alias: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Readers.
+    pub audience: Vec<String>,
+    /// Writers.
+    pub writers: Vec<String>,
+}
+
+const COLUMNS: &str = "cid, id, alias, title, description, audience, writers, size, last_added";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Collection> {
+    let list = |i: usize| -> rusqlite::Result<Vec<String>> {
+        let text: String = row.get(i)?;
+        serde_json::from_str(&text).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        })
+    };
+    Ok(Collection {
+        cid: row.get(0)?,
+        id: row.get(1)?,
+        alias: row.get(2)?,
+        title: row.get(3)?,
+        description: row.get(4)?,
+        audience: list(5)?,
+        writers: list(6)?,
+        size: row.get::<_, i64>(7)? as u64,
+        last_added: crate::time::Micros(row.get(8)?),
+    })
+}
+
+/// Finds a collection by id or alias.
+pub(crate) fn find(conn: &Connection, id_or_alias: &str) -> Result<Collection> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM collections WHERE id = ?1 OR alias = ?1"),
+        [id_or_alias],
+        from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::UnknownCollection(id_or_alias.to_owned()))
+}
+
+/// Every collection, in creation order.
+pub(crate) fn list(conn: &Connection) -> Result<Vec<Collection>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM collections ORDER BY cid"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Inserts the collection row (its empty log's checkpoint is the caller's job).
+pub(crate) fn insert(conn: &Connection, new: &NewCollection) -> Result<Collection> {
+    if let Some(alias) = new.alias.as_ref().filter(|a| find(conn, a).is_ok()) {
+        return Err(StoreError::DuplicateAlias(alias.clone()));
+    }
+    let id = new
+        .id
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        "INSERT INTO collections (id, alias, title, description, audience, writers)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            id,
+            new.alias,
+            new.title,
+            new.description,
+            json(&new.audience),
+            json(&new.writers)
+        ],
+    )?;
+    find(conn, &id)
+}

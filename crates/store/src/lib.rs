@@ -1,0 +1,212 @@
+//! Persistence for an Entente node: collections, their append-only logs, and
+//! everything needed to prove what is in them.
+//!
+//! A [`Store`] is one data directory: the node's Ed25519 key and an SQLite
+//! database (the embedded default; no server to run). Each collection is
+//! exactly one transparency log in the C2SP tlog-tiles layout: its entries are
+//! the canonical bytes of [`entry::Entry`] envelopes, its hash tiles and
+//! signed checkpoints are stored beside them, and nothing is ever removed.
+//!
+//! # Promises
+//!
+//! * A batch is one transaction: entries, version index, tiles and the signed
+//!   checkpoint that covers them commit together, with `synchronous = FULL`.
+//!   When [`Store::append`] returns, the batch survives `kill -9`.
+//! * After any crash the store reopens to a log whose latest checkpoint
+//!   verifies, because a checkpoint is only ever written in the transaction
+//!   that writes the tree it commits to.
+//! * A checkpoint is consistent with every earlier one of the same log: the
+//!   tree only grows, from the right edge this handle checked against the
+//!   database inside the write transaction.
+//! * [`Store::audit`] recomputes every leaf, tile and checkpoint root from the
+//!   entries and reports the first disagreement; a byte changed behind the
+//!   store's back is found.
+//!
+//! # Layout
+//!
+//! * `node` — the data directory, the key file and the node's identity.
+//! * `schema` — the tables and the schema-version check.
+//! * `collection` — collections and their lookup by id or alias.
+//! * `entry` — the log entry envelope (pure).
+//! * `log` — the right edge of a log and tile reads, over the `tlog` crate.
+//! * `write` — [`Store::append`] and [`Store::withdraw`].
+//! * `read` — checkpoints, objects, proofs, entries.
+//! * `audit` — re-verification from the database or from an exported tile tree.
+//! * `export` — writing a tile tree to a directory.
+//!
+//! All calls are blocking SQLite calls; a server runs them on a blocking pool.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod audit;
+mod collection;
+pub mod entry;
+mod error;
+mod export;
+mod log;
+mod node;
+mod read;
+mod schema;
+mod time;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+// The public interface is:
+pub use audit::{AuditReport, Mismatch, audit_tile_dir};
+pub use collection::{Collection, NewCollection};
+pub use error::{Result, StoreError};
+pub use export::ExportSummary;
+pub use node::{DB_FILE, KEY_FILE, Node};
+pub use read::{ObjectVersion, PROOF_FORMAT, ProofBundle, ProofError, StoredEntry, VerifiedProof};
+pub use schema::SCHEMA_VERSION;
+pub use time::Micros;
+pub use write::{AppendOutcome, ObjectOutcome, Outcome};
+
+/// The alias of the collection `init` creates.
+pub const DEFAULT_COLLECTION: &str = "default";
+
+/// An open data directory.
+pub struct Store {
+    /// The one connection; a `Store` is not shared between threads (`&mut self` writes).
+    conn: Connection,
+    dir: PathBuf,
+    node: Node,
+    /// Right edges of logs this handle appended to. Owned by this handle and
+    /// re-checked against `collections.size` inside every write transaction,
+    /// because another process may have appended in between.
+    edges: log::EdgeCache,
+}
+
+impl Store {
+    /// Creates a node in `dir`: a fresh key from `seed` (mode 0600), the
+    /// database, and the `default` collection with its signed empty checkpoint.
+    /// Refuses to touch a directory that already holds a node.
+    pub fn init(dir: &Path, name: &str, seed: [u8; 32], now: Micros) -> Result<Store> {
+        node::check_name(name)?;
+        let node = node::create_key(dir, name, seed)?;
+        let path = node::db_path(dir);
+        let mut conn = Connection::open(&path)?;
+        schema::configure(&conn)?;
+        let tx = conn.transaction()?;
+        schema::create(&tx)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('node_name', ?1)",
+            [name],
+        )?;
+        tx.commit()?;
+        let mut store = Store {
+            conn,
+            dir: dir.to_owned(),
+            node,
+            edges: log::EdgeCache::default(),
+        };
+        store.create_collection(
+            &NewCollection {
+                alias: Some(DEFAULT_COLLECTION.into()),
+                title: "Default collection".into(),
+                description: format!("Objects published by {name}"),
+                ..NewCollection::default()
+            },
+            now,
+        )?;
+        Ok(store)
+    }
+
+    /// Opens an initialised data directory.
+    pub fn open(dir: &Path) -> Result<Store> {
+        let path = node::db_path(dir);
+        if !path.exists() {
+            return Err(StoreError::NotInitialised {
+                path: dir.to_owned(),
+            });
+        }
+        let node = node::load_key(dir)?;
+        let conn = Connection::open(&path)?;
+        schema::configure(&conn)?;
+        schema::check(&conn, &path)?;
+        Ok(Store {
+            conn,
+            dir: dir.to_owned(),
+            node,
+            edges: log::EdgeCache::default(),
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The node's identity.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// Creates a collection and signs the checkpoint of its empty log.
+    pub fn create_collection(&mut self, new: &NewCollection, _now: Micros) -> Result<Collection> {
+        let tx = self.conn.transaction()?;
+        let coll = collection::insert(&tx, new)?;
+        let note = self.node.sign_checkpoint(&coll.id, 0, &tlog::EMPTY_ROOT)?;
+        tx.execute(
+            "INSERT INTO checkpoints (cid, size, note) VALUES (?1, 0, ?2)",
+            rusqlite::params![coll.cid, note],
+        )?;
+        tx.commit()?;
+        Ok(coll)
+    }
+
+    /// Finds a collection by id or alias.
+    pub fn collection(&self, id_or_alias: &str) -> Result<Collection> {
+        collection::find(&self.conn, id_or_alias)
+    }
+
+    /// Every collection, in creation order.
+    pub fn collections(&self) -> Result<Vec<Collection>> {
+        collection::list(&self.conn)
+    }
+}
+
+impl Node {
+    /// The origin line of a collection's log: `<node name>/<collection id>`.
+    pub fn origin(&self, collection_id: &str) -> String {
+        format!("{}/{}", self.name, collection_id)
+    }
+
+    /// Signs the checkpoint of a collection's log at `size` with root `root`.
+    pub(crate) fn sign_checkpoint(
+        &self,
+        collection_id: &str,
+        size: u64,
+        root: &tlog::Hash,
+    ) -> Result<String> {
+        let checkpoint = tlog::Checkpoint::new(self.origin(collection_id), size, *root);
+        Ok(self.signer.sign_checkpoint(&checkpoint)?)
+    }
+
+    /// Verifies a checkpoint note of one of this node's collections.
+    pub fn verify_checkpoint(
+        &self,
+        collection_id: &str,
+        note: &[u8],
+    ) -> std::result::Result<tlog::Checkpoint, tlog::Error> {
+        verify_checkpoint(note, Some(&self.origin(collection_id)), &self.verifier())
+    }
+}
+
+/// Verifies a checkpoint note signed by `key`, for the log `origin` (or for
+/// whatever log the note names, when `None`), returning its body.
+pub fn verify_checkpoint(
+    note: &[u8],
+    origin: Option<&str>,
+    key: &tlog::Verifier,
+) -> std::result::Result<tlog::Checkpoint, tlog::Error> {
+    let origin = match origin {
+        Some(o) => o.to_owned(),
+        None => tlog::Checkpoint::parse(tlog::Note::parse(note)?.text())?.origin,
+    };
+    let verified = tlog::CheckpointVerifier::new(origin, key.clone()).verify(note)?;
+    Ok(verified.into_checkpoint())
+}

@@ -1,0 +1,321 @@
+//! The write path: appending object versions and withdrawals to a collection's log.
+//!
+//! One call is one SQLite transaction that validates nothing (the caller hands in
+//! [`stix::Validated`] objects), canonicalises, appends the entries, integrates
+//! them into the tree, writes the changed tiles and signs a checkpoint. There is
+//! no *pending* state visible to anyone: an entry is either integrated under a
+//! signed checkpoint or was never written.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+use stix::{Object, Validated};
+
+use crate::entry::{Entry, MAX_ENTRY_BYTES};
+use crate::error::{Result, StoreError};
+use crate::time::Micros;
+use crate::{Store, collection};
+use tlog::TileWriter;
+
+/// What happened to each object of a batch, and the checkpoint that covers them.
+#[derive(Debug)]
+pub struct AppendOutcome {
+    /// One result per object, in input order.
+    pub results: Vec<ObjectOutcome>,
+    /// The log size after the batch.
+    pub size: u64,
+    /// The signed checkpoint (a C2SP signed note) covering the whole batch.
+    pub checkpoint: String,
+}
+
+/// The result for one object of a batch.
+#[derive(Debug)]
+pub struct ObjectOutcome {
+    /// The object's id.
+    pub id: String,
+    /// Its version: `modified`, else `created`, else (SCOs) its `date_added`.
+    pub version: String,
+    /// What happened.
+    pub status: Outcome,
+}
+
+/// What happened to one object.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A new entry was appended.
+    Added {
+        /// Its log index.
+        index: u64,
+        /// When it was added.
+        date_added: Micros,
+    },
+    /// An identical version was already stored; nothing was appended.
+    Unchanged {
+        /// The log index of the stored entry.
+        index: u64,
+        /// When it was first added.
+        date_added: Micros,
+    },
+    /// The object was refused; the others of the batch are unaffected.
+    Rejected(StoreError),
+}
+
+impl Outcome {
+    /// Whether the object is in the log after the batch.
+    pub fn is_success(&self) -> bool {
+        !matches!(self, Outcome::Rejected(_))
+    }
+}
+
+/// The version key of an object: `modified`, else `created`; `None` for SCOs,
+/// which are not versioned and get their `date_added` as version (TAXII leaves
+/// the choice to the server).
+fn version_of(object: &Object) -> Option<&str> {
+    object.modified().or_else(|| object.created())
+}
+
+impl Store {
+    /// Appends `objects` to the collection's log in one SQLite transaction.
+    ///
+    /// When this returns `Ok`, every entry it reports as added, and the
+    /// checkpoint covering it, MUST survive `kill -9` at any later instant: the
+    /// commit runs with `synchronous = FULL`. Callers MUST NOT acknowledge a
+    /// write before it returns. Identical versions already stored are reported
+    /// as [`Outcome::Unchanged`]; objects the log cannot take (too large, a
+    /// conflicting version) are reported as [`Outcome::Rejected`] and the rest
+    /// of the batch goes ahead. `now` stamps `date_added`, kept strictly
+    /// increasing within the collection.
+    pub fn append(
+        &mut self,
+        collection: &str,
+        objects: &[Validated<Object>],
+        now: Micros,
+    ) -> Result<AppendOutcome> {
+        let Store {
+            conn, node, edges, ..
+        } = self;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let coll = collection::find(&tx, collection)?;
+        let mut edge = edges.edge(&tx, &coll)?;
+        let mut last_added = coll.last_added;
+
+        let mut results = Vec::with_capacity(objects.len());
+        let mut leaves = Vec::with_capacity(objects.len());
+        // Versions added earlier in this same batch, so a repeated object is unchanged too.
+        let mut in_batch: HashMap<(String, String), ([u8; 32], u64, Micros)> = HashMap::new();
+        {
+            let mut lookup = tx.prepare_cached(
+                "SELECT version, object_hash, idx, date_added, withdrawn FROM versions
+                 WHERE cid = ?1 AND id = ?2 AND (version = ?3 OR object_hash = ?4)",
+            )?;
+            let mut insert_entry =
+                tx.prepare_cached("INSERT INTO entries (cid, idx, data) VALUES (?1, ?2, ?3)")?;
+            let mut insert_version = tx.prepare_cached(
+                "INSERT INTO versions (cid, id, version, object_hash, date_added, idx)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut next_index = coll.size;
+            for object in objects {
+                let id = object.id().to_owned();
+                let canonical = stix::canonical::to_vec(object.as_value())
+                    .map_err(|e| StoreError::Corrupt(format!("{id}: cannot canonicalise: {e}")))?;
+                let hash: [u8; 32] = Sha256::digest(&canonical).into();
+                let date_added = Micros(now.0.max(last_added.0 + 1));
+                let version = match version_of(object) {
+                    Some(v) => v.to_owned(),
+                    None => date_added.to_string(),
+                };
+
+                let key = (id.clone(), version.clone());
+                let existing = match in_batch.get(&key) {
+                    Some(&(h, idx, at)) => {
+                        Some((version.clone(), h.to_vec(), idx as i64, at.0, None))
+                    }
+                    None => lookup
+                        .query_row(params![coll.cid, id, version, &hash[..]], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                        })
+                        .optional()?,
+                };
+                if let Some((stored_version, stored_hash, idx, at, withdrawn)) = existing {
+                    let stored_version: String = stored_version;
+                    let stored_hash: Vec<u8> = stored_hash;
+                    let withdrawn: Option<i64> = withdrawn;
+                    let status = if stored_hash != hash {
+                        Outcome::Rejected(StoreError::VersionConflict {
+                            id: id.clone(),
+                            version: version.clone(),
+                        })
+                    } else if let Some(w) = withdrawn {
+                        Outcome::Rejected(StoreError::WithdrawnVersion {
+                            id: id.clone(),
+                            version: stored_version.clone(),
+                            index: w as u64,
+                        })
+                    } else {
+                        Outcome::Unchanged {
+                            index: idx as u64,
+                            date_added: Micros(at),
+                        }
+                    };
+                    results.push(ObjectOutcome {
+                        id,
+                        version: stored_version,
+                        status,
+                    });
+                    continue;
+                }
+
+                let bytes = Entry::add_bytes(date_added, &canonical);
+                if bytes.len() > MAX_ENTRY_BYTES {
+                    let err = StoreError::EntryTooLarge {
+                        id: id.clone(),
+                        size: bytes.len(),
+                        max: MAX_ENTRY_BYTES,
+                    };
+                    results.push(ObjectOutcome {
+                        id,
+                        version,
+                        status: Outcome::Rejected(err),
+                    });
+                    continue;
+                }
+                let index = next_index;
+                insert_entry.execute(params![coll.cid, index as i64, bytes])?;
+                insert_version.execute(params![
+                    coll.cid,
+                    id,
+                    version,
+                    &hash[..],
+                    date_added.0,
+                    index as i64
+                ])?;
+                leaves.push(tlog::leaf_hash(&bytes));
+                in_batch.insert(key, (hash, index, date_added));
+                last_added = date_added;
+                next_index += 1;
+                results.push(ObjectOutcome {
+                    id,
+                    version,
+                    status: Outcome::Added { index, date_added },
+                });
+            }
+        }
+
+        if leaves.is_empty() {
+            // Nothing new: no checkpoint to sign, nothing to commit.
+            let checkpoint = crate::read::latest_checkpoint(&tx, &coll)?;
+            drop(tx);
+            return Ok(AppendOutcome {
+                results,
+                size: coll.size,
+                checkpoint,
+            });
+        }
+        let checkpoint = integrate(&tx, node, &coll, &mut edge, &leaves, last_added)?;
+        // Crash here: nothing is committed; the batch was never acknowledged and
+        // the reopened store is exactly as before the call.
+        tx.commit()?;
+        // Crash here: the batch and its checkpoint are durable; the caller may not
+        // have printed its acknowledgement yet, which errs on the safe side.
+        let size = edge.size();
+        edges.put(coll.cid, edge);
+        Ok(AppendOutcome {
+            results,
+            size,
+            checkpoint,
+        })
+    }
+
+    /// Withdraws every version of an object by appending a withdrawal entry.
+    ///
+    /// Nothing is removed from the log: the versions stay provable, and the
+    /// withdrawal itself is an entry under the next checkpoint. Same durability
+    /// contract as [`Store::append`]. Returns the withdrawal's log index and
+    /// the new checkpoint.
+    pub fn withdraw(&mut self, collection: &str, id: &str, now: Micros) -> Result<(u64, String)> {
+        let Store {
+            conn, node, edges, ..
+        } = self;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let coll = collection::find(&tx, collection)?;
+        let (live, total): (i64, i64) = tx.query_row(
+            "SELECT COUNT(*) FILTER (WHERE withdrawn IS NULL), COUNT(*) FROM versions WHERE cid = ?1 AND id = ?2",
+            params![coll.cid, id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if total == 0 {
+            return Err(StoreError::UnknownObject {
+                id: id.into(),
+                version: None,
+            });
+        }
+        if live == 0 {
+            return Err(StoreError::AlreadyWithdrawn { id: id.into() });
+        }
+        let mut edge = edges.edge(&tx, &coll)?;
+        let date_added = Micros(now.0.max(coll.last_added.0 + 1));
+        let bytes = Entry::Withdraw {
+            date_added,
+            id: id.to_owned(),
+        }
+        .to_bytes()
+        .map_err(|e| StoreError::Corrupt(format!("cannot canonicalise a withdrawal: {e}")))?;
+        let index = coll.size;
+        tx.execute(
+            "INSERT INTO entries (cid, idx, data) VALUES (?1, ?2, ?3)",
+            params![coll.cid, index as i64, bytes],
+        )?;
+        tx.execute(
+            "UPDATE versions SET withdrawn = ?3 WHERE cid = ?1 AND id = ?2 AND withdrawn IS NULL",
+            params![coll.cid, id, index as i64],
+        )?;
+        let checkpoint = integrate(
+            &tx,
+            node,
+            &coll,
+            &mut edge,
+            &[tlog::leaf_hash(&bytes)],
+            date_added,
+        )?;
+        tx.commit()?;
+        edges.put(coll.cid, edge);
+        Ok((index, checkpoint))
+    }
+}
+
+/// Integrates new leaves into the tree inside the caller's transaction:
+/// writes the changed tiles, signs and stores the checkpoint, and moves the
+/// collection's size. Returns the signed checkpoint.
+fn integrate(
+    tx: &rusqlite::Transaction<'_>,
+    node: &crate::Node,
+    coll: &collection::Collection,
+    edge: &mut TileWriter,
+    leaves: &[tlog::Hash],
+    last_added: Micros,
+) -> Result<String> {
+    let batch = edge.append_batch(leaves)?;
+    {
+        // One row per tile: the widest copy, since a partial tile is a prefix of it.
+        let mut put = tx.prepare_cached(
+            "INSERT OR REPLACE INTO tiles (cid, level, idx, data) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (id, data) in &batch.tiles {
+            put.execute(params![coll.cid, id.level(), id.index() as i64, data])?;
+        }
+    }
+    // The tree state is in the transaction before the checkpoint is signed, so
+    // a signed checkpoint never exists without the tiles that prove it.
+    let note = node.sign_checkpoint(&coll.id, batch.size, &batch.root)?;
+    tx.execute(
+        "INSERT INTO checkpoints (cid, size, note) VALUES (?1, ?2, ?3)",
+        params![coll.cid, batch.size as i64, note],
+    )?;
+    tx.execute(
+        "UPDATE collections SET size = ?2, last_added = ?3 WHERE cid = ?1",
+        params![coll.cid, batch.size as i64, last_added.0],
+    )?;
+    Ok(note)
+}
