@@ -45,14 +45,21 @@ pub fn read_all(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Opens a file (or standard input for `-`) for streaming, with its length when known.
+/// Opens a file (or standard input for `-`) for streaming, with its length when
+/// known. Unbuffered: the caller buffers, outside any progress counting, so
+/// the count is updated per block rather than per byte.
 pub fn open(path: &Path) -> Result<(Box<dyn Read>, Option<u64>)> {
     if path == Path::new("-") {
         return Ok((Box::new(io::stdin().lock()), None));
     }
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let len = file.metadata().ok().map(|m| m.len());
-    Ok((Box::new(BufReader::with_capacity(1 << 20, file)), len))
+    Ok((Box::new(file), len))
+}
+
+/// A large read buffer for streaming documents.
+pub fn buffered<R: Read>(reader: R) -> BufReader<R> {
+    BufReader::with_capacity(1 << 20, reader)
 }
 
 /// Streams the objects of a STIX bundle, a JSON array of objects, or a single

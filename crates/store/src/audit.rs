@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::{Arc, mpsc};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -224,9 +225,9 @@ impl Store {
             mismatch: None,
         };
         let mut index_rows = if deep {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT idx, id, date_added FROM versions WHERE cid = ?1 ORDER BY idx")?;
+            let mut stmt = self.conn.prepare(
+                "SELECT idx, id, date_added FROM versions WHERE cid = ?1 ORDER BY date_added",
+            )?;
             let rows = stmt
                 .query_map([coll.cid], |r| {
                     Ok((
@@ -242,23 +243,18 @@ impl Store {
         };
 
         let mut checkpoint_iter = checkpoints.iter().peekable();
-        let mut leaves: Vec<tlog::Hash> = Vec::with_capacity(CHUNK);
-        let mut next: u64 = 0;
         let mut mismatch = None;
 
         // Verifies every checkpoint whose size the recomputed tree has reached.
         let mut check_checkpoints =
             |size: u64, root: &tlog::Hash, report: &mut AuditReport| -> Option<Mismatch> {
-                while let Some((cp_size, note)) = checkpoint_iter.peek() {
-                    if *cp_size != size {
-                        break;
-                    }
+                while let Some((cp_size, note)) = checkpoint_iter.next_if(|(s, _)| *s == size) {
                     report.checkpoints += 1;
                     let found = match crate::verify_checkpoint(note, Some(&origin), &verifier) {
                         Err(e) => Some(format!(
                             "the signed checkpoint at size {size} does not verify: {e}"
                         )),
-                        Ok(cp) if cp.size != size => Some(format!(
+                        Ok(cp) if cp.size != *cp_size => Some(format!(
                             "the checkpoint stored for size {size} says size {}",
                             cp.size
                         )),
@@ -269,7 +265,6 @@ impl Store {
                         )),
                         Ok(_) => None,
                     };
-                    checkpoint_iter.next();
                     if let Some(what) = found {
                         return Some(Mismatch {
                             index: Some(size.saturating_sub(1)),
@@ -279,63 +274,83 @@ impl Store {
                 }
                 None
             };
-
         if let Some(m) = check_checkpoints(0, &tlog::EMPTY_ROOT, &mut report) {
             mismatch = Some(m);
         }
-        let next_checkpoint = |after: u64| checkpoints.iter().map(|(s, _)| *s).find(|&s| s > after);
-        let mut boundary = next_checkpoint(0);
+
+        // Reading: chunks of entries in log order, each ending at the latest
+        // checkpoint size it reaches, so roots can be compared there.
+        let sizes: Vec<u64> = checkpoints.iter().map(|(s, _)| *s).collect();
         let mut stmt = self
             .conn
             .prepare("SELECT idx, data FROM entries WHERE cid = ?1 ORDER BY idx")?;
         let mut rows = stmt.query([coll.cid])?;
-        while mismatch.is_none() {
-            let Some(row) = rows.next()? else { break };
-            let index = row.get::<_, i64>(0)? as u64;
-            if index != next {
-                mismatch = Some(Mismatch {
-                    index: Some(next),
-                    what: format!("entry {next} is missing"),
-                });
-                break;
+        let mut read = 0u64;
+        let mut gap: Option<Mismatch> = None;
+        let next_chunk = || -> Result<Option<Vec<Vec<u8>>>> {
+            if gap.is_some() {
+                return Ok(None);
             }
-            let bytes = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-            if let Some(m) = index_rows
-                .as_mut()
-                .and_then(|rows| check_entry(index, bytes, rows))
-            {
-                mismatch = Some(m);
-                break;
-            }
-            leaves.push(tlog::leaf_hash(bytes));
-            next += 1;
-            if leaves.len() == CHUNK || Some(next) == boundary {
-                if let Some(m) = recompute.append(&leaves)? {
-                    mismatch = Some(m);
+            let boundary = sizes
+                .iter()
+                .copied()
+                .find(|&s| s > read)
+                .unwrap_or(u64::MAX);
+            let want = (boundary - read).min(CHUNK as u64) as usize;
+            let mut chunk = Vec::with_capacity(want);
+            while chunk.len() < want {
+                let Some(row) = rows.next()? else { break };
+                let index = row.get::<_, i64>(0)? as u64;
+                if index != read {
+                    gap = Some(Mismatch {
+                        index: Some(read),
+                        what: format!("entry {read} is missing"),
+                    });
                     break;
                 }
-                leaves.clear();
-                progress(next);
-                if Some(next) == boundary {
-                    mismatch = check_checkpoints(next, &recompute.writer.root(), &mut report);
-                    boundary = next_checkpoint(next);
-                }
+                chunk.push(row.get(1)?);
+                read += 1;
             }
-        }
+            Ok((!chunk.is_empty()).then_some(chunk))
+        };
+
+        // Checking: each chunk with its leaf hashes, in order.
+        let mut done = 0u64;
+        let check_chunk =
+            |entries: &[Vec<u8>], leaves: &[tlog::Hash]| -> Result<Option<Mismatch>> {
+                if let Some(rows) = index_rows.as_mut() {
+                    for (i, bytes) in entries.iter().enumerate() {
+                        if let Some(m) = check_entry(done + i as u64, bytes, rows) {
+                            return Ok(Some(m));
+                        }
+                    }
+                }
+                if let Some(m) = recompute.append(leaves)? {
+                    return Ok(Some(m));
+                }
+                done += leaves.len() as u64;
+                progress(done);
+                Ok(check_checkpoints(
+                    done,
+                    &recompute.writer.root(),
+                    &mut report,
+                ))
+            };
         if mismatch.is_none() {
-            mismatch = recompute.append(&leaves)?;
+            mismatch = hash_pipelined(next_chunk, check_chunk)?;
         }
+        // A missing entry stops reading; whatever was read before it was checked first.
+        mismatch = mismatch.or(gap);
         if mismatch.is_none() {
             mismatch = recompute.finish()?;
         }
-        progress(next);
-        report.entries = next;
+        report.entries = recompute.writer.size();
         report.tiles = recompute.tiles;
         report.root = B64.encode(recompute.writer.root());
         if mismatch.is_none() {
             mismatch = self.check_sizes(
                 &coll,
-                next,
+                report.entries,
                 &checkpoints,
                 recompute.tiles,
                 index_rows.as_mut(),
@@ -395,6 +410,60 @@ impl Store {
 
 /// The object index, `(log index, object id, date_added)` in log order.
 type IndexRows = std::iter::Peekable<std::vec::IntoIter<(u64, String, i64)>>;
+
+/// Hashes chunks of entries on two worker threads while the calling thread
+/// reads the next chunk, then hands each chunk and its leaf hashes to `check`,
+/// in order, until it reports a mismatch. Reading (SQLite or files) and
+/// SHA-256 are an audit's two costs; this overlaps them and splits the hashing
+/// over both cores of a small machine.
+fn hash_pipelined(
+    mut next_chunk: impl FnMut() -> Result<Option<Vec<Vec<u8>>>>,
+    mut check: impl FnMut(&[Vec<u8>], &[tlog::Hash]) -> Result<Option<Mismatch>>,
+) -> Result<Option<Mismatch>> {
+    type Work = (Arc<Vec<Vec<u8>>>, std::ops::Range<usize>);
+    std::thread::scope(|scope| {
+        let mut workers = Vec::new();
+        for _ in 0..2 {
+            let (work_tx, work_rx) = mpsc::sync_channel::<Work>(1);
+            let (done_tx, done_rx) = mpsc::sync_channel::<Vec<tlog::Hash>>(1);
+            scope.spawn(move || {
+                for (chunk, range) in work_rx {
+                    let hashes = chunk[range].iter().map(|e| tlog::leaf_hash(e)).collect();
+                    if done_tx.send(hashes).is_err() {
+                        break;
+                    }
+                }
+            });
+            workers.push((work_tx, done_rx));
+        }
+        let mut pending: Option<Arc<Vec<Vec<u8>>>> = None;
+        loop {
+            // Read the next chunk while the workers hash the pending one.
+            let next = next_chunk()?;
+            if let Some(chunk) = pending.take() {
+                let mut leaves = Vec::with_capacity(chunk.len());
+                for (_, done_rx) in &workers {
+                    let part = done_rx
+                        .recv()
+                        .map_err(|_| StoreError::Unreachable("an audit hashing thread stopped"))?;
+                    leaves.extend(part);
+                }
+                if let Some(m) = check(&chunk, &leaves)? {
+                    return Ok(Some(m));
+                }
+            }
+            let Some(chunk) = next else { return Ok(None) };
+            let chunk = Arc::new(chunk);
+            let mid = chunk.len() / 2;
+            for ((work_tx, _), range) in workers.iter().zip([0..mid, mid..chunk.len()]) {
+                work_tx
+                    .send((Arc::clone(&chunk), range))
+                    .map_err(|_| StoreError::Unreachable("an audit hashing thread stopped"))?;
+            }
+            pending = Some(chunk);
+        }
+    })
+}
 
 /// Deep check of one entry: it decodes, and the object index agrees with it.
 fn check_entry(index: u64, bytes: &[u8], rows: &mut IndexRows) -> Option<Mismatch> {

@@ -103,6 +103,10 @@ pub enum StoreError {
         expected: u32,
     },
 
+    /// An internal invariant failed: a bug in this crate, please report it.
+    #[error("internal error (please report a bug): {0}")]
+    Unreachable(&'static str),
+
     // --- The environment failed. ---
     /// SQLite failed.
     #[error("database error: {0}")]

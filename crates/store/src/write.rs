@@ -8,8 +8,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use sha2::{Digest, Sha256};
+use rusqlite::{TransactionBehavior, params};
 use stix::{Object, Validated};
 
 use crate::entry::{Entry, MAX_ENTRY_BYTES};
@@ -68,6 +67,70 @@ impl Outcome {
     }
 }
 
+/// A version of an object already in the log.
+#[derive(Debug, Clone)]
+struct StoredVersion {
+    version: String,
+    index: u64,
+    date_added: Micros,
+    withdrawn: Option<u64>,
+}
+
+/// A version appended earlier in the same batch, with its canonical bytes.
+struct BatchVersion {
+    stored: StoredVersion,
+    versioned: bool,
+    canonical: Vec<u8>,
+}
+
+impl BatchVersion {
+    /// The stored version this object would duplicate, and whether its content is the same.
+    fn matches(&self, version: Option<&str>, canonical: &[u8]) -> Option<(StoredVersion, bool)> {
+        let same = self.canonical == canonical;
+        match version {
+            Some(v) if self.versioned && self.stored.version == v => {
+                Some((self.stored.clone(), same))
+            }
+            None if !self.versioned && same => Some((self.stored.clone(), true)),
+            _ => None,
+        }
+    }
+}
+
+/// Finds the stored version an object would duplicate: the one with the same
+/// version key (same content or not), or for an unversioned SCO the one with
+/// identical content. Content is compared on the stored entry's bytes, so only
+/// objects whose id is already known pay for it.
+fn find_stored(
+    tx: &rusqlite::Transaction<'_>,
+    coll: &collection::Collection,
+    rows: Vec<StoredVersion>,
+    version: Option<&str>,
+    canonical: &[u8],
+) -> Result<Option<(StoredVersion, bool)>> {
+    for row in rows {
+        if version.is_some_and(|v| v != row.version) {
+            continue;
+        }
+        let bytes = crate::read::entry_bytes(tx, coll, row.index)?;
+        let same = match Entry::from_bytes(&bytes) {
+            Ok(Entry::Add { object, .. }) => {
+                stix::canonical::to_vec(&object).is_ok_and(|c| c == canonical)
+            }
+            _ => {
+                return Err(StoreError::Corrupt(format!(
+                    "entry {} of {} is not the add entry the index says; run `entente audit`",
+                    row.index, coll.id
+                )));
+            }
+        };
+        if version.is_some() || same {
+            return Ok(Some((row, same)));
+        }
+    }
+    Ok(None)
+}
+
 /// The version key of an object: `modified`, else `created`; `None` for SCOs,
 /// which are not versioned and get their `date_added` as version (TAXII leaves
 /// the choice to the server).
@@ -103,69 +166,75 @@ impl Store {
         let mut results = Vec::with_capacity(objects.len());
         let mut leaves = Vec::with_capacity(objects.len());
         // Versions added earlier in this same batch, so a repeated object is unchanged too.
-        let mut in_batch: HashMap<(String, String), ([u8; 32], u64, Micros)> = HashMap::new();
+        let mut in_batch: HashMap<String, Vec<BatchVersion>> = HashMap::new();
         {
             let mut lookup = tx.prepare_cached(
-                "SELECT version, object_hash, idx, date_added, withdrawn FROM versions
-                 WHERE cid = ?1 AND id = ?2 AND (version = ?3 OR object_hash = ?4)",
+                "SELECT version, idx, date_added, withdrawn FROM versions WHERE cid = ?1 AND id = ?2",
             )?;
             let mut insert_entry =
                 tx.prepare_cached("INSERT INTO entries (cid, idx, data) VALUES (?1, ?2, ?3)")?;
             let mut insert_version = tx.prepare_cached(
-                "INSERT INTO versions (cid, id, version, object_hash, date_added, idx)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO versions (cid, id, version, date_added, idx) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             let mut next_index = coll.size;
             for object in objects {
                 let id = object.id().to_owned();
                 let canonical = stix::canonical::to_vec(object.as_value())
                     .map_err(|e| StoreError::Corrupt(format!("{id}: cannot canonicalise: {e}")))?;
-                let hash: [u8; 32] = Sha256::digest(&canonical).into();
                 let date_added = Micros(now.0.max(last_added.0 + 1));
-                let version = match version_of(object) {
-                    Some(v) => v.to_owned(),
-                    None => date_added.to_string(),
-                };
+                let versioned = version_of(object);
 
-                let key = (id.clone(), version.clone());
-                let existing = match in_batch.get(&key) {
-                    Some(&(h, idx, at)) => {
-                        Some((version.clone(), h.to_vec(), idx as i64, at.0, None))
-                    }
-                    None => lookup
-                        .query_row(params![coll.cid, id, version, &hash[..]], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                        })
-                        .optional()?,
+                let stored = match in_batch.get(&id) {
+                    Some(earlier) => earlier
+                        .iter()
+                        .find_map(|v| v.matches(versioned, &canonical)),
+                    None => None,
                 };
-                if let Some((stored_version, stored_hash, idx, at, withdrawn)) = existing {
-                    let stored_version: String = stored_version;
-                    let stored_hash: Vec<u8> = stored_hash;
-                    let withdrawn: Option<i64> = withdrawn;
-                    let status = if stored_hash != hash {
+                let stored = match stored {
+                    Some(s) => Some(s),
+                    None => {
+                        let rows = lookup
+                            .query_map(params![coll.cid, id], |r| {
+                                Ok(StoredVersion {
+                                    version: r.get(0)?,
+                                    index: r.get::<_, i64>(1)? as u64,
+                                    date_added: Micros(r.get(2)?),
+                                    withdrawn: r.get::<_, Option<i64>>(3)?.map(|w| w as u64),
+                                })
+                            })?
+                            .collect::<rusqlite::Result<Vec<_>>>()?;
+                        find_stored(&tx, &coll, rows, versioned, &canonical)?
+                    }
+                };
+                if let Some((stored, same_content)) = stored {
+                    let status = if !same_content {
                         Outcome::Rejected(StoreError::VersionConflict {
                             id: id.clone(),
-                            version: version.clone(),
+                            version: stored.version.clone(),
                         })
-                    } else if let Some(w) = withdrawn {
+                    } else if let Some(w) = stored.withdrawn {
                         Outcome::Rejected(StoreError::WithdrawnVersion {
                             id: id.clone(),
-                            version: stored_version.clone(),
-                            index: w as u64,
+                            version: stored.version.clone(),
+                            index: w,
                         })
                     } else {
                         Outcome::Unchanged {
-                            index: idx as u64,
-                            date_added: Micros(at),
+                            index: stored.index,
+                            date_added: stored.date_added,
                         }
                     };
                     results.push(ObjectOutcome {
                         id,
-                        version: stored_version,
+                        version: stored.version,
                         status,
                     });
                     continue;
                 }
+                let version = match versioned {
+                    Some(v) => v.to_owned(),
+                    None => date_added.to_string(),
+                };
 
                 let bytes = Entry::add_bytes(date_added, &canonical);
                 if bytes.len() > MAX_ENTRY_BYTES {
@@ -187,12 +256,20 @@ impl Store {
                     coll.cid,
                     id,
                     version,
-                    &hash[..],
                     date_added.0,
                     index as i64
                 ])?;
                 leaves.push(tlog::leaf_hash(&bytes));
-                in_batch.insert(key, (hash, index, date_added));
+                in_batch.entry(id.clone()).or_default().push(BatchVersion {
+                    stored: StoredVersion {
+                        version: version.clone(),
+                        index,
+                        date_added,
+                        withdrawn: None,
+                    },
+                    versioned: versioned.is_some(),
+                    canonical,
+                });
                 last_added = date_added;
                 next_index += 1;
                 results.push(ObjectOutcome {

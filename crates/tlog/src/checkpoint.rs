@@ -249,7 +249,11 @@ impl CheckpointVerifier {
                 .iter()
                 .any(|k| k.name() == s.name() && k.key_id() == s.key_id())
         };
-        if !verified.verified().iter().any(|s| is_log(s) && s.key_type() == KeyType::Ed25519) {
+        if !verified
+            .verified()
+            .iter()
+            .any(|s| is_log(s) && s.key_type() == KeyType::Ed25519)
+        {
             return Err(VerifyError::NoLogSignature {
                 origin: checkpoint.origin,
             }
@@ -286,17 +290,62 @@ mod tests {
 
     const ROOT: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
-    rejects!(no_newline, "o\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", None, ParseErrorKind::MissingFinalNewline);
-    rejects!(empty_origin, "\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", Some(1), ParseErrorKind::EmptyField(_));
+    rejects!(
+        no_newline,
+        "o\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        None,
+        ParseErrorKind::MissingFinalNewline
+    );
+    rejects!(
+        empty_origin,
+        "\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        Some(1),
+        ParseErrorKind::EmptyField(_)
+    );
     rejects!(no_size, "o\n", Some(2), ParseErrorKind::MissingLine(_));
     rejects!(no_root, "o\n1\n", Some(3), ParseErrorKind::MissingLine(_));
-    rejects!(plus_size, "o\n+1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", Some(2), ParseErrorKind::InvalidNumber { .. });
-    rejects!(spaced_size, "o\n 1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", Some(2), ParseErrorKind::InvalidNumber { .. });
-    rejects!(zero_zero, "o\n00\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", Some(2), ParseErrorKind::LeadingZero { .. });
-    rejects!(unpadded_root, "o\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n", Some(3), ParseErrorKind::InvalidBase64);
-    rejects!(noncanonical_root, "o\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=\n", Some(3), ParseErrorKind::InvalidBase64);
-    rejects!(long_root, "o\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g\n", Some(3), ParseErrorKind::WrongLength { .. });
-    rejects!(blank_extension, "o\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\nx\n\n", Some(5), ParseErrorKind::EmptyField(_));
+    rejects!(
+        plus_size,
+        "o\n+1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        Some(2),
+        ParseErrorKind::InvalidNumber { .. }
+    );
+    rejects!(
+        spaced_size,
+        "o\n 1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        Some(2),
+        ParseErrorKind::InvalidNumber { .. }
+    );
+    rejects!(
+        zero_zero,
+        "o\n00\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        Some(2),
+        ParseErrorKind::LeadingZero { .. }
+    );
+    rejects!(
+        unpadded_root,
+        "o\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n",
+        Some(3),
+        ParseErrorKind::InvalidBase64
+    );
+    rejects!(
+        noncanonical_root,
+        "o\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=\n",
+        Some(3),
+        ParseErrorKind::InvalidBase64
+    );
+    rejects!(
+        long_root,
+        "o\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g\n",
+        Some(3),
+        ParseErrorKind::WrongLength { .. }
+    );
+    rejects!(
+        blank_extension,
+        "o\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\nx\n\n",
+        Some(5),
+        ParseErrorKind::EmptyField(_)
+    );
 
     #[test]
     fn round_trip() {

@@ -38,7 +38,7 @@
 //!
 //! # Types
 //!
-//! * Hashing: [`Hash`], [`leaf_hash`], [`node_hash`], [`CompactRange`] (a
+//! * Hashing: [`Hash`](type@Hash), [`leaf_hash`], [`node_hash`], [`CompactRange`] (a
 //!   growing tree's right edge).
 //! * Proofs: [`verify_inclusion`], [`verify_consistency`] (and `_bytes` variants
 //!   for hashes straight off the wire); generation from leaves in memory
@@ -113,7 +113,7 @@ pub use prove::{
     prove_inclusion, root_tiles, tree_root,
 };
 pub use tile::{
-    BundleId, FULL_TILE_BYTES, LevelLayout, MAX_ENTRY_LEN, MAX_LEVEL, TILE_WIDTH, TileId,
-    TilePath, decode_bundle, edge_tiles, encode_bundle, tile_layout,
+    BundleId, FULL_TILE_BYTES, LevelLayout, MAX_ENTRY_LEN, MAX_LEVEL, TILE_WIDTH, TileId, TilePath,
+    decode_bundle, edge_tiles, encode_bundle, tile_layout,
 };
 pub use writer::{TileBatch, TileWriter};

@@ -75,7 +75,11 @@ pub fn check_key_name(name: &str) -> Result<(), ParseError> {
 
 fn parse_hex_id(s: &str, format: Format) -> Result<u32, ParseError> {
     let ok = s.len() == 8 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    let id = if ok { u32::from_str_radix(s, 16).ok() } else { None };
+    let id = if ok {
+        u32::from_str_radix(s, 16).ok()
+    } else {
+        None
+    };
     id.ok_or_else(|| {
         ParseError::new(
             format,
@@ -234,7 +238,13 @@ impl fmt::Display for Verifier {
         let mut raw = Vec::with_capacity(33);
         raw.push(self.key_type.byte());
         raw.extend_from_slice(self.key.as_bytes());
-        write!(f, "{}+{:08x}+{}", self.name, self.key_id, BASE64.encode(raw))
+        write!(
+            f,
+            "{}+{:08x}+{}",
+            self.name,
+            self.key_id,
+            BASE64.encode(raw)
+        )
     }
 }
 
@@ -303,7 +313,10 @@ impl KeyPair {
             ));
         }
         if raw[0] != key_type.byte() {
-            return Err(ParseError::new(f, ParseErrorKind::UnsupportedKeyType(raw[0])));
+            return Err(ParseError::new(
+                f,
+                ParseErrorKind::UnsupportedKeyType(raw[0]),
+            ));
         }
         let mut seed = [0u8; 32];
         seed.copy_from_slice(&raw[1..]);
@@ -457,7 +470,11 @@ impl Cosigner {
         self.cosign_text(checkpoint.text(), timestamp)
     }
 
-    pub(crate) fn cosign_text(&self, text: &str, timestamp: u64) -> Result<SignatureLine, ApiMisuse> {
+    pub(crate) fn cosign_text(
+        &self,
+        text: &str,
+        timestamp: u64,
+    ) -> Result<SignatureLine, ApiMisuse> {
         if timestamp >= 1 << 63 {
             return Err(ApiMisuse::TimestampTooLarge(timestamp));
         }
@@ -515,9 +532,9 @@ impl SignatureLine {
         let rest = line
             .strip_prefix(DASH)
             .ok_or_else(|| ParseError::new(f, ParseErrorKind::NotASignatureLine))?;
-        let (name, b64) = rest
-            .split_once(' ')
-            .ok_or_else(|| ParseError::new(f, ParseErrorKind::Structure("expected <name> <base64>")))?;
+        let (name, b64) = rest.split_once(' ').ok_or_else(|| {
+            ParseError::new(f, ParseErrorKind::Structure("expected <name> <base64>"))
+        })?;
         check_key_name(name)?;
         let raw = decode_base64(b64, f)?;
         if raw.len() < 5 {
@@ -872,15 +889,51 @@ mod tests {
 
     vkey_rejects!(vkey_empty, "", ParseErrorKind::Structure(_));
     vkey_rejects!(vkey_two_parts, "a+c74f20a3", ParseErrorKind::Structure(_));
-    vkey_rejects!(vkey_empty_name, "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", ParseErrorKind::InvalidKeyName { .. });
-    vkey_rejects!(vkey_space_in_name, "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", ParseErrorKind::InvalidKeyName { .. });
-    vkey_rejects!(vkey_upper_hex, "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", ParseErrorKind::InvalidKeyId { .. });
-    vkey_rejects!(vkey_short_hex, "PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", ParseErrorKind::InvalidKeyId { .. });
-    vkey_rejects!(vkey_wrong_id, "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", ParseErrorKind::KeyIdMismatch { .. });
-    vkey_rejects!(vkey_unpadded, "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T", ParseErrorKind::InvalidBase64);
-    vkey_rejects!(vkey_urlsafe, "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq_LDE4izWy10TW", ParseErrorKind::InvalidBase64);
-    vkey_rejects!(vkey_type_2, "x+00000000+AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ParseErrorKind::UnsupportedKeyType(2));
-    vkey_rejects!(vkey_empty_key, "x+00000000+", ParseErrorKind::WrongLength { .. });
+    vkey_rejects!(
+        vkey_empty_name,
+        "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        ParseErrorKind::InvalidKeyName { .. }
+    );
+    vkey_rejects!(
+        vkey_space_in_name,
+        "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        ParseErrorKind::InvalidKeyName { .. }
+    );
+    vkey_rejects!(
+        vkey_upper_hex,
+        "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        ParseErrorKind::InvalidKeyId { .. }
+    );
+    vkey_rejects!(
+        vkey_short_hex,
+        "PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        ParseErrorKind::InvalidKeyId { .. }
+    );
+    vkey_rejects!(
+        vkey_wrong_id,
+        "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        ParseErrorKind::KeyIdMismatch { .. }
+    );
+    vkey_rejects!(
+        vkey_unpadded,
+        "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T",
+        ParseErrorKind::InvalidBase64
+    );
+    vkey_rejects!(
+        vkey_urlsafe,
+        "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq_LDE4izWy10TW",
+        ParseErrorKind::InvalidBase64
+    );
+    vkey_rejects!(
+        vkey_type_2,
+        "x+00000000+AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ParseErrorKind::UnsupportedKeyType(2)
+    );
+    vkey_rejects!(
+        vkey_empty_key,
+        "x+00000000+",
+        ParseErrorKind::WrongLength { .. }
+    );
 
     #[test]
     fn vkey_round_trips() {
@@ -904,14 +957,46 @@ mod tests {
 
     note_rejects!(note_no_blank, "text\n", ParseErrorKind::NoSignatureBlock);
     note_rejects!(note_no_sigs, "text\n\n", ParseErrorKind::NoSignatures);
-    note_rejects!(note_no_final_newline, format!("text\n\n{SIG}"), ParseErrorKind::MissingFinalNewline);
-    note_rejects!(note_hyphen, "text\n\n- a AAAAAAA=\n", ParseErrorKind::NotASignatureLine);
-    note_rejects!(note_tab, "te\txt\n\n- a AAAAAAA=\n", ParseErrorKind::ControlCharacter { byte: 9, offset: 2 });
-    note_rejects!(note_cr, format!("text\r\n\n{SIG}\n"), ParseErrorKind::ControlCharacter { byte: 13, .. });
-    note_rejects!(note_short_sig, "text\n\n\u{2014} a AAAA\n", ParseErrorKind::WrongLength { .. });
-    note_rejects!(note_plus_name, "text\n\n\u{2014} a+b AAAAAAA=\n", ParseErrorKind::InvalidKeyName { .. });
-    note_rejects!(note_no_space, "text\n\n\u{2014} aAAAAAAA=\n", ParseErrorKind::Structure(_));
-    note_rejects!(note_blank_sig_line, format!("text\n\n{SIG}\n\n"), ParseErrorKind::NoSignatures);
+    note_rejects!(
+        note_no_final_newline,
+        format!("text\n\n{SIG}"),
+        ParseErrorKind::MissingFinalNewline
+    );
+    note_rejects!(
+        note_hyphen,
+        "text\n\n- a AAAAAAA=\n",
+        ParseErrorKind::NotASignatureLine
+    );
+    note_rejects!(
+        note_tab,
+        "te\txt\n\n- a AAAAAAA=\n",
+        ParseErrorKind::ControlCharacter { byte: 9, offset: 2 }
+    );
+    note_rejects!(
+        note_cr,
+        format!("text\r\n\n{SIG}\n"),
+        ParseErrorKind::ControlCharacter { byte: 13, .. }
+    );
+    note_rejects!(
+        note_short_sig,
+        "text\n\n\u{2014} a AAAA\n",
+        ParseErrorKind::WrongLength { .. }
+    );
+    note_rejects!(
+        note_plus_name,
+        "text\n\n\u{2014} a+b AAAAAAA=\n",
+        ParseErrorKind::InvalidKeyName { .. }
+    );
+    note_rejects!(
+        note_no_space,
+        "text\n\n\u{2014} aAAAAAAA=\n",
+        ParseErrorKind::Structure(_)
+    );
+    note_rejects!(
+        note_blank_sig_line,
+        format!("text\n\n{SIG}\n\n"),
+        ParseErrorKind::NoSignatures
+    );
 
     #[test]
     fn line_numbers_point_at_the_bad_line() {
@@ -922,7 +1007,10 @@ mod tests {
     #[test]
     fn signing_rejects_bad_text() {
         let s = Signer::new("k", &[1; 32]).unwrap();
-        assert!(matches!(s.sign("no newline"), Err(ApiMisuse::InvalidText(_))));
+        assert!(matches!(
+            s.sign("no newline"),
+            Err(ApiMisuse::InvalidText(_))
+        ));
         assert!(matches!(s.sign(""), Err(ApiMisuse::InvalidText(_))));
         assert!(matches!(s.sign("a\u{7}\n"), Err(ApiMisuse::InvalidText(_))));
         assert!(Signer::new("bad name", &[1; 32]).is_err());
@@ -933,7 +1021,11 @@ mod tests {
         let c = Cosigner::new("w", &[4; 32]).unwrap();
         let set: VerifierSet = [c.verifier()].into_iter().collect();
         let text = "o\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
-        for (ts, ok) in [((1u64 << 63) - 1, true), (1 << 63, false), (u64::MAX, false)] {
+        for (ts, ok) in [
+            ((1u64 << 63) - 1, true),
+            (1 << 63, false),
+            (u64::MAX, false),
+        ] {
             // Sign by hand: Cosigner::cosign_text refuses such timestamps.
             let sig = c.0.key.sign(cosignature_message(text, ts).as_bytes());
             let mut payload = ts.to_be_bytes().to_vec();
@@ -955,10 +1047,16 @@ mod tests {
         let p = s.to_private_key();
         let back = Signer::parse_private_key(&p).unwrap();
         assert_eq!(back.verifier(), s.verifier());
-        assert!(Cosigner::parse_private_key(&p).is_err(), "type byte must match");
+        assert!(
+            Cosigner::parse_private_key(&p).is_err(),
+            "type byte must match"
+        );
         let c = Cosigner::new("w", &[9; 32]).unwrap();
         let back = Cosigner::parse_private_key(&c.to_private_key()).unwrap();
         assert_eq!(back.verifier(), c.verifier());
-        assert!(!format!("{s:?}").contains("AQkJ"), "Debug must not leak the seed");
+        assert!(
+            !format!("{s:?}").contains("AQkJ"),
+            "Debug must not leak the seed"
+        );
     }
 }

@@ -169,15 +169,13 @@ pub fn verify_consistency(
     Ok(())
 }
 
-/// Converts an untrusted byte string into a [`Hash`], or says which value was not
+/// Converts an untrusted byte string into a [`Hash`](type@Hash), or says which value was not
 /// 32 bytes long.
 pub fn hash_from_slice(what: &'static str, bytes: &[u8]) -> Result<Hash, VerifyError> {
-    bytes
-        .try_into()
-        .map_err(|_| VerifyError::WrongHashLength {
-            what,
-            len: bytes.len(),
-        })
+    bytes.try_into().map_err(|_| VerifyError::WrongHashLength {
+        what,
+        len: bytes.len(),
+    })
 }
 
 /// [`verify_inclusion`] for hashes exactly as they arrived (e.g. base64-decoded),
@@ -435,7 +433,9 @@ mod tests {
     use crate::hash::leaf_hash;
 
     fn leaves(n: usize) -> Vec<Hash> {
-        (0..n).map(|i| leaf_hash(&(i as u64).to_be_bytes())).collect()
+        (0..n)
+            .map(|i| leaf_hash(&(i as u64).to_be_bytes()))
+            .collect()
     }
 
     // The node formulation must agree with the RFC recursion. The crate's
@@ -465,7 +465,10 @@ mod tests {
                 let mut nodes = Vec::new();
                 consistency_nodes(m as u64, n as u64, &mut nodes);
                 let got: Vec<Hash> = nodes.iter().map(|x| eval(&d, x)).collect();
-                assert_eq!(got, consistency_proof_from_leaves(&d[..n], m as u64).unwrap());
+                assert_eq!(
+                    got,
+                    consistency_proof_from_leaves(&d[..n], m as u64).unwrap()
+                );
                 assert_eq!(got.len(), consistency_proof_len(m as u64, n as u64));
             }
         }
@@ -486,10 +489,48 @@ mod tests {
 
     consistency_rejects!(zero_to_zero, 0, 0, [], A, A, VerifyError::OldSizeZero);
     consistency_rejects!(zero_to_one, 0, 1, [], A, B, VerifyError::OldSizeZero);
-    consistency_rejects!(shrinking, 2, 1, [], A, A, VerifyError::SizeDecreased { old: 2, new: 1 });
-    consistency_rejects!(equal_sizes_with_proof, 3, 3, [A], A, A, VerifyError::WrongProofLength { expected: 0, actual: 1 });
-    consistency_rejects!(equal_sizes_other_root, 3, 3, [], A, B, VerifyError::RootMismatch { size: 3 });
-    consistency_rejects!(empty_proof, 1, 2, [], A, B, VerifyError::WrongProofLength { expected: 1, actual: 0 });
+    consistency_rejects!(
+        shrinking,
+        2,
+        1,
+        [],
+        A,
+        A,
+        VerifyError::SizeDecreased { old: 2, new: 1 }
+    );
+    consistency_rejects!(
+        equal_sizes_with_proof,
+        3,
+        3,
+        [A],
+        A,
+        A,
+        VerifyError::WrongProofLength {
+            expected: 0,
+            actual: 1
+        }
+    );
+    consistency_rejects!(
+        equal_sizes_other_root,
+        3,
+        3,
+        [],
+        A,
+        B,
+        VerifyError::RootMismatch { size: 3 }
+    );
+    consistency_rejects!(
+        empty_proof,
+        1,
+        2,
+        [],
+        A,
+        B,
+        VerifyError::WrongProofLength {
+            expected: 1,
+            actual: 0
+        }
+    );
 
     macro_rules! inclusion_rejects {
         ($name:ident, $m:expr, $n:expr, $proof:expr, $err:pat) => {
@@ -501,10 +542,34 @@ mod tests {
         };
     }
 
-    inclusion_rejects!(index_is_size, 1, 1, [], VerifyError::IndexOutOfRange { index: 1, size: 1 });
+    inclusion_rejects!(
+        index_is_size,
+        1,
+        1,
+        [],
+        VerifyError::IndexOutOfRange { index: 1, size: 1 }
+    );
     inclusion_rejects!(size_zero, 0, 0, [], VerifyError::IndexOutOfRange { .. });
-    inclusion_rejects!(too_long, 0, 1, [A], VerifyError::WrongProofLength { expected: 0, actual: 1 });
-    inclusion_rejects!(too_short, 0, 2, [], VerifyError::WrongProofLength { expected: 1, actual: 0 });
+    inclusion_rejects!(
+        too_long,
+        0,
+        1,
+        [A],
+        VerifyError::WrongProofLength {
+            expected: 0,
+            actual: 1
+        }
+    );
+    inclusion_rejects!(
+        too_short,
+        0,
+        2,
+        [],
+        VerifyError::WrongProofLength {
+            expected: 1,
+            actual: 0
+        }
+    );
     inclusion_rejects!(wrong_root, 0, 2, [B], VerifyError::RootMismatch { size: 2 });
 
     #[test]

@@ -350,7 +350,14 @@ pub fn root_tiles(size: u64) -> Vec<TileId> {
         return Vec::new();
     }
     // Perfect subtrees of [0, size) always lie in existing tiles.
-    node_tiles(&[NodeRef::Range { start: 0, end: size }], size).unwrap_or_default()
+    node_tiles(
+        &[NodeRef::Range {
+            start: 0,
+            end: size,
+        }],
+        size,
+    )
+    .unwrap_or_default()
 }
 
 /// The root of the tree of `size` leaves, from its tiles (`EMPTY_ROOT` for 0).

@@ -305,8 +305,11 @@ fn parse_index(s: &str) -> Result<u64, ParseError> {
     let mut value: u64 = 0;
     for (i, g) in groups.iter().enumerate() {
         let digits = if i < last {
-            g.strip_prefix('x')
-                .ok_or_else(|| err(ParseErrorKind::Structure("index groups but the last need 'x'")))?
+            g.strip_prefix('x').ok_or_else(|| {
+                err(ParseErrorKind::Structure(
+                    "index groups but the last need 'x'",
+                ))
+            })?
         } else {
             g
         };
@@ -318,7 +321,9 @@ fn parse_index(s: &str) -> Result<u64, ParseError> {
         }
         let d: u64 = digits.bytes().fold(0, |a, b| a * 10 + u64::from(b - b'0'));
         if i == 0 && last > 0 && d == 0 {
-            return Err(err(ParseErrorKind::NonCanonical("leading x000 index group")));
+            return Err(err(ParseErrorKind::NonCanonical(
+                "leading x000 index group",
+            )));
         }
         value = value
             .checked_mul(1000)
@@ -477,24 +482,68 @@ mod tests {
 
     path_ok!(zero, "tile/0/000", t(0, 0, 256));
     path_ok!(partial, "tile/0/000.p/1", t(0, 0, 1));
-    path_ok!(max_u64, "tile/63/x018/x446/x744/x073/x709/x551/615.p/255", t(63, u64::MAX, 255));
+    path_ok!(
+        max_u64,
+        "tile/63/x018/x446/x744/x073/x709/x551/615.p/255",
+        t(63, u64::MAX, 255)
+    );
     path_ok!(bundle, "tile/entries/x001/000.p/7", b(1000, 7));
 
     rejects!(no_prefix, "tiles/0/000", ParseErrorKind::Structure(_));
     rejects!(no_index, "tile/0", ParseErrorKind::Structure(_));
-    rejects!(leading_x000, "tile/0/x000/001", ParseErrorKind::NonCanonical(_));
+    rejects!(
+        leading_x000,
+        "tile/0/x000/001",
+        ParseErrorKind::NonCanonical(_)
+    );
     rejects!(missing_x, "tile/0/001/002", ParseErrorKind::Structure(_));
-    rejects!(four_digits, "tile/0/x001/0002", ParseErrorKind::InvalidNumber { .. });
-    rejects!(two_digits, "tile/0/01", ParseErrorKind::InvalidNumber { .. });
-    rejects!(plus_sign, "tile/0/+01", ParseErrorKind::InvalidNumber { .. });
+    rejects!(
+        four_digits,
+        "tile/0/x001/0002",
+        ParseErrorKind::InvalidNumber { .. }
+    );
+    rejects!(
+        two_digits,
+        "tile/0/01",
+        ParseErrorKind::InvalidNumber { .. }
+    );
+    rejects!(
+        plus_sign,
+        "tile/0/+01",
+        ParseErrorKind::InvalidNumber { .. }
+    );
     rejects!(level_64, "tile/64/000", ParseErrorKind::OutOfRange { .. });
-    rejects!(level_leading_zero, "tile/01/000", ParseErrorKind::LeadingZero { .. });
-    rejects!(level_empty, "tile//000", ParseErrorKind::InvalidNumber { .. });
-    rejects!(width_256, "tile/0/000.p/256", ParseErrorKind::OutOfRange { .. });
+    rejects!(
+        level_leading_zero,
+        "tile/01/000",
+        ParseErrorKind::LeadingZero { .. }
+    );
+    rejects!(
+        level_empty,
+        "tile//000",
+        ParseErrorKind::InvalidNumber { .. }
+    );
+    rejects!(
+        width_256,
+        "tile/0/000.p/256",
+        ParseErrorKind::OutOfRange { .. }
+    );
     rejects!(width_0, "tile/0/000.p/0", ParseErrorKind::OutOfRange { .. });
-    rejects!(width_empty, "tile/0/000.p/", ParseErrorKind::InvalidNumber { .. });
-    rejects!(width_trailing, "tile/0/000.p/5/", ParseErrorKind::InvalidNumber { .. });
-    rejects!(too_big, "tile/0/x018/x446/x744/x073/x709/x551/616", ParseErrorKind::OutOfRange { .. });
+    rejects!(
+        width_empty,
+        "tile/0/000.p/",
+        ParseErrorKind::InvalidNumber { .. }
+    );
+    rejects!(
+        width_trailing,
+        "tile/0/000.p/5/",
+        ParseErrorKind::InvalidNumber { .. }
+    );
+    rejects!(
+        too_big,
+        "tile/0/x018/x446/x744/x073/x709/x551/616",
+        ParseErrorKind::OutOfRange { .. }
+    );
     rejects!(trailing_slash, "tile/0/000/", ParseErrorKind::Structure(_));
 
     macro_rules! bundle_rejects {
@@ -512,18 +561,52 @@ mod tests {
     }
 
     bundle_rejects!(bundle_empty, "", 1, ParseErrorKind::TooFewItems { .. });
-    bundle_rejects!(bundle_half_header, "00", 1, ParseErrorKind::Truncated { offset: 0 });
-    bundle_rejects!(bundle_short_entry, "000361", 1, ParseErrorKind::Truncated { offset: 0 });
-    bundle_rejects!(bundle_trailing, "0001610001", 1, ParseErrorKind::TrailingData { offset: 3, extra: 2 });
-    bundle_rejects!(bundle_missing, "000161", 2, ParseErrorKind::TooFewItems { expected: 2, actual: 1 });
-    bundle_rejects!(bundle_width_0, "000161", 0, ParseErrorKind::OutOfRange { .. });
+    bundle_rejects!(
+        bundle_half_header,
+        "00",
+        1,
+        ParseErrorKind::Truncated { offset: 0 }
+    );
+    bundle_rejects!(
+        bundle_short_entry,
+        "000361",
+        1,
+        ParseErrorKind::Truncated { offset: 0 }
+    );
+    bundle_rejects!(
+        bundle_trailing,
+        "0001610001",
+        1,
+        ParseErrorKind::TrailingData {
+            offset: 3,
+            extra: 2
+        }
+    );
+    bundle_rejects!(
+        bundle_missing,
+        "000161",
+        2,
+        ParseErrorKind::TooFewItems {
+            expected: 2,
+            actual: 1
+        }
+    );
+    bundle_rejects!(
+        bundle_width_0,
+        "000161",
+        0,
+        ParseErrorKind::OutOfRange { .. }
+    );
 
     #[test]
     fn bundle_round_trip_and_limits() {
         let entries: Vec<Vec<u8>> = vec![vec![], b"abc".to_vec(), vec![7; MAX_ENTRY_LEN]];
         let enc = encode_bundle(&entries).unwrap();
         let dec = decode_bundle(&enc, 3).unwrap();
-        assert_eq!(dec, entries.iter().map(|e| e.as_slice()).collect::<Vec<_>>());
+        assert_eq!(
+            dec,
+            entries.iter().map(|e| e.as_slice()).collect::<Vec<_>>()
+        );
         let too_big = vec![vec![0u8; MAX_ENTRY_LEN + 1]];
         assert_eq!(
             encode_bundle(&too_big),
@@ -538,11 +621,23 @@ mod tests {
 
     #[test]
     fn tile_at_size() {
-        assert_eq!(TileId::at_size(0, 0, 15), Some(TileId::new(0, 0, 15).unwrap()));
-        assert_eq!(TileId::at_size(0, 0, 256), Some(TileId::full(0, 0).unwrap()));
-        assert_eq!(TileId::at_size(1, 0, 256), Some(TileId::new(1, 0, 1).unwrap()));
+        assert_eq!(
+            TileId::at_size(0, 0, 15),
+            Some(TileId::new(0, 0, 15).unwrap())
+        );
+        assert_eq!(
+            TileId::at_size(0, 0, 256),
+            Some(TileId::full(0, 0).unwrap())
+        );
+        assert_eq!(
+            TileId::at_size(1, 0, 256),
+            Some(TileId::new(1, 0, 1).unwrap())
+        );
         assert_eq!(TileId::at_size(0, 1, 256), None);
-        assert_eq!(TileId::at_size(7, 0, u64::MAX), Some(TileId::new(7, 0, 255).unwrap()));
+        assert_eq!(
+            TileId::at_size(7, 0, u64::MAX),
+            Some(TileId::new(7, 0, 255).unwrap())
+        );
         assert_eq!(TileId::at_size(8, 0, u64::MAX), None);
     }
 }

@@ -219,7 +219,10 @@ mod tests {
         assert_eq!(full.iter().filter(|(id, _)| id.level() == 1).count(), 1);
         assert!(full.iter().all(|(_, len)| *len == 8192));
         let partial: Vec<String> = w.partial_tiles().map(|(id, _)| id.path()).collect();
-        assert_eq!(partial, ["tile/0/273.p/112", "tile/1/001.p/17", "tile/2/000.p/1"]);
+        assert_eq!(
+            partial,
+            ["tile/0/273.p/112", "tile/1/001.p/17", "tile/2/000.p/1"]
+        );
         assert_eq!(w.root(), root_from_leaves(&leaves));
     }
 

@@ -14,9 +14,9 @@ use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
 use tlog::{
-    ExpandedTile, Hash, TileId, TileSet, TileWriter, consistency_proof_from_leaves, consistency_tiles,
-    inclusion_proof_from_leaves, inclusion_tiles, prove_consistency, prove_inclusion,
-    root_from_leaves, root_tiles, tree_root, verify_consistency, verify_inclusion,
+    ExpandedTile, Hash, TileId, TileSet, TileWriter, consistency_proof_from_leaves,
+    consistency_tiles, inclusion_proof_from_leaves, inclusion_tiles, prove_consistency,
+    prove_inclusion, root_from_leaves, root_tiles, tree_root, verify_consistency, verify_inclusion,
 };
 
 use crate::sparse::SparseTree;
@@ -319,11 +319,19 @@ fn a_large_tree_matches_memory_at_every_level() {
     let set = tiles_for(&leaves);
     for &(m, n) in &[(69_999u64, 70_000u64), (12_345, 66_000)] {
         let want = inclusion_proof_from_leaves(&leaves[..n as usize], m).unwrap();
-        assert_eq!(prove_inclusion(m, n, &set).unwrap(), want, "inclusion {m} in {n}");
+        assert_eq!(
+            prove_inclusion(m, n, &set).unwrap(),
+            want,
+            "inclusion {m} in {n}"
+        );
     }
     for &(m, n) in &[(65_535u64, 65_537u64), (257, 70_000)] {
         let want = consistency_proof_from_leaves(&leaves[..n as usize], m).unwrap();
-        assert_eq!(prove_consistency(m, n, &set).unwrap(), want, "consistency {m} -> {n}");
+        assert_eq!(
+            prove_consistency(m, n, &set).unwrap(),
+            want,
+            "consistency {m} -> {n}"
+        );
     }
     assert_eq!(tree_root(70_000, &set).unwrap(), root_from_leaves(&leaves));
 }

@@ -5,8 +5,8 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use serde_json::Value;
 use tlog::{
     Checkpoint, CheckpointVerifier, Cosigner, Error, Hash, KeyType, Note, SignatureLine, Verifier,
-    VerifyError, consistency_proof_from_leaves, inclusion_proof_from_leaves,
-    leaf_hash, root_from_leaves, verify_consistency, verify_inclusion,
+    VerifyError, consistency_proof_from_leaves, inclusion_proof_from_leaves, leaf_hash,
+    root_from_leaves, verify_consistency, verify_inclusion,
 };
 
 use crate::util::{arr, b, hash, hex, load, s, u};
@@ -39,20 +39,40 @@ fn c2sp_examples() {
         assert_eq!(c.size, u(v, "tree_size"), "{ctx}");
         assert_eq!(c.root, hash(s(v, "root_hex")), "{ctx}");
         let names: Vec<&str> = note.signatures().iter().map(SignatureLine::name).collect();
-        let want: Vec<&str> = arr(v, "signature_key_names").iter().map(|x| x.as_str().unwrap()).collect();
+        let want: Vec<&str> = arr(v, "signature_key_names")
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
         assert_eq!(names, want, "{ctx}");
-        let ids: Vec<String> = note.signatures().iter().map(|l| format!("{:08x}", l.key_id())).collect();
-        let want: Vec<&str> = arr(v, "signature_key_ids_hex").iter().map(|x| x.as_str().unwrap()).collect();
+        let ids: Vec<String> = note
+            .signatures()
+            .iter()
+            .map(|l| format!("{:08x}", l.key_id()))
+            .collect();
+        let want: Vec<&str> = arr(v, "signature_key_ids_hex")
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
         assert_eq!(ids, want, "{ctx}");
         if let Some(ts) = v.get("witness_timestamp").and_then(Value::as_u64) {
             let payload = note.signatures()[1].payload();
             assert_eq!(payload.len(), 72, "{ctx}: timestamp + Ed25519 signature");
-            assert_eq!(u64::from_be_bytes(payload[..8].try_into().unwrap()), ts, "{ctx}");
+            assert_eq!(
+                u64::from_be_bytes(payload[..8].try_into().unwrap()),
+                ts,
+                "{ctx}"
+            );
         }
         // The keys are unpublished: with an unrelated key nothing verifies.
-        let other = Verifier::parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").unwrap();
+        let other =
+            Verifier::parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+                .unwrap();
         let err = CheckpointVerifier::new(c.origin.clone(), other).verify(s(v, "note").as_bytes());
-        assert_eq!(err, Err(Error::Verify(VerifyError::NoVerifiableSignatures)), "{ctx}");
+        assert_eq!(
+            err,
+            Err(Error::Verify(VerifyError::NoVerifiableSignatures)),
+            "{ctx}"
+        );
     }
 }
 
@@ -78,11 +98,17 @@ fn tessera_log_checkpoints_verify_and_are_consistent() {
         let n = u(v, "tree_size");
         let ctx = f.ctx(&format!("tessera_log checkpoint.{n}"), log);
         let note = s(v, "note");
-        let vc = verifier.verify(note.as_bytes()).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        let vc = verifier
+            .verify(note.as_bytes())
+            .unwrap_or_else(|e| panic!("{ctx}: {e}"));
         let c = vc.checkpoint();
         assert_eq!((c.origin.as_str(), c.size), (origin, n), "{ctx}");
         assert_eq!(c.root, hash(s(v, "root_hex")), "{ctx}");
-        assert_eq!(c.root, root_from_leaves(&leaves[..n as usize]), "{ctx}: root = MTH(entries[..n])");
+        assert_eq!(
+            c.root,
+            root_from_leaves(&leaves[..n as usize]),
+            "{ctx}: root = MTH(entries[..n])"
+        );
         assert_eq!(vc.text(), c.to_text(), "{ctx}");
         assert!(vc.witness_signatures().is_empty(), "{ctx}");
         roots.push(c.root);
@@ -90,13 +116,19 @@ fn tessera_log_checkpoints_verify_and_are_consistent() {
         // Tampering with the text or the size breaks the log signature.
         let tampered = note.replacen(&format!("\n{n}\n"), &format!("\n{}\n", n + 1), 1);
         assert!(
-            matches!(verifier.verify(tampered.as_bytes()), Err(Error::Verify(VerifyError::InvalidSignature { .. }))),
+            matches!(
+                verifier.verify(tampered.as_bytes()),
+                Err(Error::Verify(VerifyError::InvalidSignature { .. }))
+            ),
             "{ctx}: tampered size accepted"
         );
         // Another origin is refused even though the signature is fine.
         let other = CheckpointVerifier::new("example.com/other", vkey.clone());
         assert!(
-            matches!(other.verify(note.as_bytes()), Err(Error::Verify(VerifyError::OriginMismatch { .. }))),
+            matches!(
+                other.verify(note.as_bytes()),
+                Err(Error::Verify(VerifyError::OriginMismatch { .. }))
+            ),
             "{ctx}"
         );
     }
@@ -104,13 +136,15 @@ fn tessera_log_checkpoints_verify_and_are_consistent() {
     for n in 1..=15usize {
         for m in 0..n {
             let proof = inclusion_proof_from_leaves(&leaves[..n], m as u64).unwrap();
-            verify_inclusion(&leaves[m], m as u64, n as u64, &proof, &roots[n])
-                .unwrap_or_else(|e| panic!("checkpoints.json tessera_log entry {m} in checkpoint.{n}: {e}"));
+            verify_inclusion(&leaves[m], m as u64, n as u64, &proof, &roots[n]).unwrap_or_else(
+                |e| panic!("checkpoints.json tessera_log entry {m} in checkpoint.{n}: {e}"),
+            );
         }
         for m in 1..=n {
             let proof = consistency_proof_from_leaves(&leaves[..n], m as u64).unwrap();
-            verify_consistency(m as u64, n as u64, &proof, &roots[m], &roots[n])
-                .unwrap_or_else(|e| panic!("checkpoints.json tessera_log checkpoint.{m} -> checkpoint.{n}: {e}"));
+            verify_consistency(m as u64, n as u64, &proof, &roots[m], &roots[n]).unwrap_or_else(
+                |e| panic!("checkpoints.json tessera_log checkpoint.{m} -> checkpoint.{n}: {e}"),
+            );
         }
     }
 }
@@ -125,7 +159,9 @@ fn tessera_log_with_grease_and_witness() {
     let grease = SignatureLine::new("grease.example/x", 0x0102_0304, vec![7; 68]).unwrap();
     let greased = format!("{note}{grease}");
     let verifier = CheckpointVerifier::new(s(log, "origin"), vkey.clone());
-    let vc = verifier.verify(greased.as_bytes()).expect("grease must be ignored");
+    let vc = verifier
+        .verify(greased.as_bytes())
+        .expect("grease must be ignored");
     assert_eq!(vc.note().unverified().len(), 1);
     // Signed by a witness only: the log's signature is required.
     let witness = Cosigner::new("witness.example/only", &[5; 32]).unwrap();
@@ -140,7 +176,8 @@ fn tessera_log_with_grease_and_witness() {
     ));
     // The same with a witness that signs plain Ed25519 (type 0x01).
     let plain = tlog::Signer::new("witness.example/plain", &[6; 32]).unwrap();
-    let mut pv = CheckpointVerifier::new(s(log, "origin"), Verifier::parse(s(log, "vkey")).unwrap());
+    let mut pv =
+        CheckpointVerifier::new(s(log, "origin"), Verifier::parse(s(log, "vkey")).unwrap());
     pv.add_witness(plain.verifier());
     assert!(matches!(
         pv.verify(plain.sign(&body).unwrap().as_bytes()),
@@ -159,13 +196,24 @@ fn witnessed_checkpoint() {
         let label = format!("witnessed_checkpoints[{wi}]");
         let ctx = f.ctx(&label, w);
         // Published 0x01 vkeys become 0x04 cosignature vkeys with recomputed IDs.
-        for (published, cosig) in arr(w, "published_vkeys").iter().zip(arr(w, "cosignature_vkeys")) {
+        for (published, cosig) in arr(w, "published_vkeys")
+            .iter()
+            .zip(arr(w, "cosignature_vkeys"))
+        {
             let p = Verifier::parse(published.as_str().unwrap()).unwrap();
             assert_eq!(p.key_type(), KeyType::Ed25519, "{ctx}");
-            assert_eq!(p.to_cosignature_verifier().to_string(), cosig.as_str().unwrap(), "{ctx}");
+            assert_eq!(
+                p.to_cosignature_verifier().to_string(),
+                cosig.as_str().unwrap(),
+                "{ctx}"
+            );
         }
         for (i, case) in arr(w, "open_cases").iter().enumerate() {
-            run_open_case(&f, &format!("{label} open_cases[{i}] {:?}", s(case, "desc")), case);
+            run_open_case(
+                &f,
+                &format!("{label} open_cases[{i}] {:?}", s(case, "desc")),
+                case,
+            );
         }
         // The cosignature timestamps, in note order.
         let set = arr(w, "cosignature_vkeys")
@@ -173,8 +221,15 @@ fn witnessed_checkpoint() {
             .map(|k| Verifier::parse(k.as_str().unwrap()).unwrap())
             .collect();
         let opened = tlog::open(s(w, "note").as_bytes(), &set).unwrap();
-        let ts: Vec<u64> = opened.verified().iter().filter_map(|v| v.timestamp()).collect();
-        let want: Vec<u64> = arr(w, "timestamps").iter().map(|t| t.as_u64().unwrap()).collect();
+        let ts: Vec<u64> = opened
+            .verified()
+            .iter()
+            .filter_map(|v| v.timestamp())
+            .collect();
+        let want: Vec<u64> = arr(w, "timestamps")
+            .iter()
+            .map(|t| t.as_u64().unwrap())
+            .collect();
         assert_eq!(ts, want, "{ctx}");
         assert!(Checkpoint::parse(opened.text()).is_ok(), "{ctx}");
     }
@@ -189,12 +244,20 @@ fn derived_cosignature() {
         let seed: [u8; 32] = hex(s(v, "witness_seed_hex")).try_into().unwrap();
         let wkey = Verifier::parse(s(v, "witness_vkey")).unwrap();
         let cosigner = Cosigner::new(wkey.name(), &seed).unwrap();
-        assert_eq!(cosigner.verifier().to_string(), s(v, "witness_vkey"), "{ctx}");
+        assert_eq!(
+            cosigner.verifier().to_string(),
+            s(v, "witness_vkey"),
+            "{ctx}"
+        );
 
         // The signed message is what the file says: check the line's signature over it.
         let line = SignatureLine::parse(s(v, "cosignature_line").trim_end_matches('\n')).unwrap();
         let payload = line.payload();
-        assert_eq!(u64::from_be_bytes(payload[..8].try_into().unwrap()), u(v, "timestamp"), "{ctx}");
+        assert_eq!(
+            u64::from_be_bytes(payload[..8].try_into().unwrap()),
+            u(v, "timestamp"),
+            "{ctx}"
+        );
         let pk = VerifyingKey::from_bytes(&wkey.public_key()).unwrap();
         let sig = Signature::from_slice(&payload[8..]).unwrap();
         pk.verify_strict(s(v, "signed_message").as_bytes(), &sig)
@@ -204,14 +267,22 @@ fn derived_cosignature() {
         let body = s(v, "checkpoint_body");
         let cp15 = s(&arr(log, "checkpoints")[15], "note");
         assert!(cp15.starts_with(body), "{ctx}");
-        let log_verifier = CheckpointVerifier::new(s(log, "origin"), Verifier::parse(s(log, "vkey")).unwrap());
+        let log_verifier =
+            CheckpointVerifier::new(s(log, "origin"), Verifier::parse(s(log, "vkey")).unwrap());
         let vc = log_verifier.verify(cp15.as_bytes()).unwrap();
         let ours = cosigner.cosign(&vc, u(v, "timestamp")).unwrap();
         assert_eq!(ours.to_string(), s(v, "cosignature_line"), "{ctx}");
-        assert!(cosigner.cosign(&vc, 1 << 63).is_err(), "{ctx}: timestamps are below 2^63");
+        assert!(
+            cosigner.cosign(&vc, 1 << 63).is_err(),
+            "{ctx}: timestamps are below 2^63"
+        );
 
         for (j, case) in arr(v, "open_cases").iter().enumerate() {
-            run_open_case(&f, &format!("cosignatures[{i}] open_cases[{j}] {:?}", s(case, "desc")), case);
+            run_open_case(
+                &f,
+                &format!("cosignatures[{i}] open_cases[{j}] {:?}", s(case, "desc")),
+                case,
+            );
         }
     }
 }

@@ -2,10 +2,10 @@
 
 use sha2::{Digest, Sha256};
 use tlog::{
-    CompactRange, EMPTY_ROOT, Hash, TileSet, TileWriter, VerifyError, consistency_proof_from_leaves,
-    inclusion_proof_from_leaves, leaf_hash, node_hash, prove_consistency, prove_inclusion,
-    root_from_leaves, tree_root, verify_consistency, verify_consistency_bytes, verify_inclusion,
-    verify_inclusion_bytes,
+    CompactRange, EMPTY_ROOT, Hash, TileSet, TileWriter, VerifyError,
+    consistency_proof_from_leaves, inclusion_proof_from_leaves, leaf_hash, node_hash,
+    prove_consistency, prove_inclusion, root_from_leaves, tree_root, verify_consistency,
+    verify_consistency_bytes, verify_inclusion, verify_inclusion_bytes,
 };
 
 use crate::util::{arr, b, hash, hash_list, hex, hex_list, load, s, u};
@@ -29,7 +29,9 @@ fn tiles_of(leaves: &[Hash]) -> TileSet {
 fn expanded_tiles_of(leaves: &[Hash]) -> TileSet {
     let mut set = TileSet::new();
     for (id, bytes) in TileWriter::new().append_batch(leaves).unwrap().tiles {
-        set.insert_expanded(std::sync::Arc::new(tlog::ExpandedTile::new(id, &bytes).unwrap()));
+        set.insert_expanded(std::sync::Arc::new(
+            tlog::ExpandedTile::new(id, &bytes).unwrap(),
+        ));
     }
     set
 }
@@ -65,7 +67,11 @@ fn merkle_roots() {
         let mut w = TileWriter::new();
         w.append(&leaves[..n], |_, _| {}).unwrap();
         assert_eq!(w.root(), want, "{ctx} (tile writer)");
-        assert_eq!(tree_root(n as u64, &tiles).unwrap(), want, "{ctx} (from tiles)");
+        assert_eq!(
+            tree_root(n as u64, &tiles).unwrap(),
+            want,
+            "{ctx} (from tiles)"
+        );
     }
 
     for v in arr(&f.json, "hasher_vectors") {
@@ -188,8 +194,16 @@ fn inclusion_derived() {
         let leaf = hash(s(p, "leaf_hash"));
         assert_eq!(leaf, leaves[m as usize], "{ctx}");
         assert_eq!(root_from_leaves(&leaves[..n as usize]), root, "{ctx}");
-        assert_eq!(inclusion_proof_from_leaves(&leaves[..n as usize], m).unwrap(), want, "{ctx}");
-        assert_eq!(prove_inclusion(m, n, &tiles).unwrap(), want, "{ctx} (tiles)");
+        assert_eq!(
+            inclusion_proof_from_leaves(&leaves[..n as usize], m).unwrap(),
+            want,
+            "{ctx}"
+        );
+        assert_eq!(
+            prove_inclusion(m, n, &tiles).unwrap(),
+            want,
+            "{ctx} (tiles)"
+        );
         assert_eq!(verify_inclusion(&leaf, m, n, &want, &root), Ok(()), "{ctx}");
     }
 }
@@ -232,8 +246,16 @@ fn consistency_derived() {
         let (r1, r2) = (hash(s(p, "root1")), hash(s(p, "root2")));
         assert_eq!(root_from_leaves(&leaves[..m as usize]), r1, "{ctx}");
         assert_eq!(root_from_leaves(&leaves[..n as usize]), r2, "{ctx}");
-        assert_eq!(consistency_proof_from_leaves(&leaves[..n as usize], m).unwrap(), want, "{ctx}");
-        assert_eq!(prove_consistency(m, n, &tiles).unwrap(), want, "{ctx} (tiles)");
+        assert_eq!(
+            consistency_proof_from_leaves(&leaves[..n as usize], m).unwrap(),
+            want,
+            "{ctx}"
+        );
+        assert_eq!(
+            prove_consistency(m, n, &tiles).unwrap(),
+            want,
+            "{ctx} (tiles)"
+        );
         assert_eq!(verify_consistency(m, n, &want, &r1, &r2), Ok(()), "{ctx}");
     }
 }

@@ -34,7 +34,10 @@ fn mangle(vkey: &str, ctx: &str) {
                 continue;
             }
             let sub = &vkey[i..j]; // ASCII, so every byte offset is a char boundary
-            assert!(Verifier::parse(sub).is_err(), "{ctx}: substring {sub:?} accepted");
+            assert!(
+                Verifier::parse(sub).is_err(),
+                "{ctx}: substring {sub:?} accepted"
+            );
             tried += 1;
         }
         let mut inc = bytes.to_vec();
@@ -58,7 +61,11 @@ fn signers() {
         let seed: [u8; 32] = raw[1..].try_into().unwrap();
         let vkey = Verifier::parse(s(v, "vkey")).unwrap();
         let signer = Signer::new(vkey.name(), &seed).unwrap();
-        assert_eq!(signer.verifier().to_string(), s(v, "vkey"), "{ctx}: public key");
+        assert_eq!(
+            signer.verifier().to_string(),
+            s(v, "vkey"),
+            "{ctx}: public key"
+        );
         assert_eq!(signer.key_id(), vkey.key_id(), "{ctx}");
         if let Some(pk) = v.get("private_key_string").and_then(Value::as_str) {
             let parsed = Signer::parse_private_key(pk).unwrap();
@@ -96,7 +103,10 @@ pub fn run_open_case(f: &VectorFile, label: &str, v: &Value) {
         (Ok(opened), true) => {
             let Some(e) = expect else { return };
             let names: Vec<&str> = opened.verified().iter().map(|s| s.name()).collect();
-            let want: Vec<&str> = arr(e, "verified").iter().map(|x| x.as_str().unwrap()).collect();
+            let want: Vec<&str> = arr(e, "verified")
+                .iter()
+                .map(|x| x.as_str().unwrap())
+                .collect();
             assert_eq!(names, want, "{ctx}: verified keys");
             assert_eq!(
                 opened.unverified().len() as u64,
@@ -110,11 +120,17 @@ pub fn run_open_case(f: &VectorFile, label: &str, v: &Value) {
         (Err(err), false) => {
             let Some(e) = expect else { return };
             let want = s(e, "error_contains");
-            assert!(err.to_string().contains(want), "{ctx}: error {err:?} lacks {want:?}");
+            assert!(
+                err.to_string().contains(want),
+                "{ctx}: error {err:?} lacks {want:?}"
+            );
             // The error's kind must match its message's fault class.
             match (want, err) {
                 ("malformed", Error::Malformed(_)) => {}
-                ("no verifiable signatures", Error::Verify(VerifyError::NoVerifiableSignatures)) => {}
+                (
+                    "no verifiable signatures",
+                    Error::Verify(VerifyError::NoVerifiableSignatures),
+                ) => {}
                 ("ambiguous key", Error::Verify(VerifyError::AmbiguousKey { .. })) => {}
                 (w, Error::Verify(VerifyError::InvalidSignature { .. }))
                     if w.starts_with("invalid signature") => {}

@@ -53,12 +53,22 @@ fn path_parsing() {
             // Deliberate deviation: Tessera parses `x000/001` as 1, but an encoder never
             // emits it, and we parse canonical paths only (one URL per resource).
             assert!(b(expect, "ok"), "{ctx}");
-            let canonical = TileId::new(u(expect, "level") as u8, u(expect, "index"), width_of(expect))
-                .unwrap()
-                .path();
-            assert_ne!(canonical, path, "{ctx}: only non-canonical spellings may be refused");
+            let canonical = TileId::new(
+                u(expect, "level") as u8,
+                u(expect, "index"),
+                width_of(expect),
+            )
+            .unwrap()
+            .path();
+            assert_ne!(
+                canonical, path,
+                "{ctx}: only non-canonical spellings may be refused"
+            );
             assert!(
-                matches!(got.as_ref().map_err(|e| e.kind()), Err(ParseErrorKind::NonCanonical(_))),
+                matches!(
+                    got.as_ref().map_err(|e| e.kind()),
+                    Err(ParseErrorKind::NonCanonical(_))
+                ),
                 "{ctx}: {got:?}"
             );
             continue;
@@ -95,9 +105,13 @@ fn partial_tile_layouts() {
         if size <= 70_000 {
             let mut w = TileWriter::new();
             let leaves: Vec<_> = (0..size).map(|i| leaf_hash(&i.to_be_bytes())).collect();
-            let mut full = vec![0u64; 4];
-            w.append(&leaves, |id, _| full[id.level() as usize] += 1).unwrap();
-            let partial: Vec<(u8, u16)> = w.partial_tiles().map(|(id, _)| (id.level(), id.width())).collect();
+            let mut full = [0u64; 4];
+            w.append(&leaves, |id, _| full[id.level() as usize] += 1)
+                .unwrap();
+            let partial: Vec<(u8, u16)> = w
+                .partial_tiles()
+                .map(|(id, _)| (id.level(), id.width()))
+                .collect();
             let want_partial: Vec<(u8, u16)> = want
                 .iter()
                 .filter(|l| l[2] > 0)
@@ -105,7 +119,11 @@ fn partial_tile_layouts() {
                 .collect();
             assert_eq!(partial, want_partial, "{ctx}: writer partial tiles");
             for l in &want {
-                assert_eq!(full[l[0] as usize], l[1], "{ctx}: writer full tiles at level {}", l[0]);
+                assert_eq!(
+                    full[l[0] as usize], l[1],
+                    "{ctx}: writer full tiles at level {}",
+                    l[0]
+                );
             }
         }
     }
@@ -129,7 +147,10 @@ fn tessera_tile_and_bundle() {
     let ctx = f.ctx("tessera_log", v);
     let bundle = hex(s(v, "entry_bundle_hex"));
     let tile = hex(s(v, "level0_tile_hex"));
-    let entries: Vec<&str> = arr(v, "entries_ascii").iter().map(|e| e.as_str().unwrap()).collect();
+    let entries: Vec<&str> = arr(v, "entries_ascii")
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
 
     let bundle_id = match TilePath::parse(s(v, "bundle_path")).unwrap() {
         TilePath::Entries(b) => b,
@@ -142,7 +163,11 @@ fn tessera_tile_and_bundle() {
     assert_eq!(bundle_id.hash_tile(), tile_id, "{ctx}");
 
     let decoded = decode_bundle(&bundle, bundle_id.width()).unwrap();
-    assert_eq!(decoded, entries.iter().map(|e| e.as_bytes()).collect::<Vec<_>>(), "{ctx}");
+    assert_eq!(
+        decoded,
+        entries.iter().map(|e| e.as_bytes()).collect::<Vec<_>>(),
+        "{ctx}"
+    );
     assert_eq!(encode_bundle(&entries).unwrap(), bundle, "{ctx}: re-encode");
     // Bundle and tile disagree on the count: refused.
     assert!(decode_bundle(&bundle, 14).is_err(), "{ctx}");
@@ -150,7 +175,10 @@ fn tessera_tile_and_bundle() {
 
     // Entry i hashes to hash i of the tile.
     let hashes: Vec<u8> = decoded.iter().flat_map(|e| leaf_hash(e)).collect();
-    assert_eq!(hashes, tile, "{ctx}: leaf hashes of the bundle = the level-0 tile");
+    assert_eq!(
+        hashes, tile,
+        "{ctx}: leaf hashes of the bundle = the level-0 tile"
+    );
 
     // The writer produces that tile, and the tile yields the log's root.
     let mut w = TileWriter::new();
@@ -161,5 +189,9 @@ fn tessera_tile_and_bundle() {
     assert_eq!(batch.root, root, "{ctx}");
     let mut set = TileSet::new();
     set.insert(tile_id, tile);
-    assert_eq!(tree_root(15, &set).unwrap(), root, "{ctx}: root from the tile");
+    assert_eq!(
+        tree_root(15, &set).unwrap(),
+        root,
+        "{ctx}: root from the tile"
+    );
 }

@@ -25,7 +25,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
     let coll = store.collection(&args.collection)?;
     let (reader, len) = open(&args.file)?;
     let bar = output::progress(global, len, "importing", true);
-    let reader = bar.wrap_read(reader);
+    let reader = crate::input::buffered(bar.wrap_read(reader));
     let name = args.file.display().to_string();
     let batch_size = args.batch as usize;
 
