@@ -78,6 +78,8 @@ pub struct Store {
     /// re-checked against `collections.size` inside every write transaction,
     /// because another process may have appended in between.
     edges: log::EdgeCache,
+    /// Expanded upper-level tiles for proofs; owned by this handle.
+    expanded: log::ExpandedCache,
 }
 
 impl Store {
@@ -102,6 +104,7 @@ impl Store {
             dir: dir.to_owned(),
             node,
             edges: log::EdgeCache::default(),
+            expanded: log::ExpandedCache::default(),
         };
         store.create_collection(
             &NewCollection {
@@ -132,6 +135,7 @@ impl Store {
             dir: dir.to_owned(),
             node,
             edges: log::EdgeCache::default(),
+            expanded: log::ExpandedCache::default(),
         })
     }
 

@@ -1,10 +1,12 @@
 //! The store's side of a log: its right edge, kept across batches, and proofs
 //! computed from the stored tiles.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rusqlite::{Connection, params};
-use tlog::{TileId, TileSet, TileWriter};
+use tlog::{ExpandedTile, TileId, TileSet, TileWriter};
 
 use crate::collection::Collection;
 use crate::error::Result;
@@ -56,24 +58,85 @@ fn read_tiles(
     Ok(set)
 }
 
+/// Full hash tiles above level 0 with their interior nodes computed, by
+/// (collection, level, index). Full tiles never change, so entries never go
+/// stale; the cache is only bounded. A proof then hashes little more than the
+/// inside of one level-0 tile.
+#[derive(Debug, Default)]
+pub(crate) struct ExpandedCache {
+    // RefCell: a `Store` is used from one thread at a time (`rusqlite::Connection` is not `Sync`).
+    tiles: RefCell<HashMap<(i64, u8, u64), Arc<ExpandedTile>>>,
+}
+
+/// Upper-level tiles kept expanded, about 16 KiB each: a 10^8-entry log has 1,526.
+const EXPANDED_CACHE_TILES: usize = 4096;
+
+impl ExpandedCache {
+    fn get(&self, key: (i64, u8, u64)) -> Option<Arc<ExpandedTile>> {
+        self.tiles.borrow().get(&key).cloned()
+    }
+
+    fn put(&self, key: (i64, u8, u64), tile: Arc<ExpandedTile>) {
+        let mut tiles = self.tiles.borrow_mut();
+        if tiles.len() >= EXPANDED_CACHE_TILES {
+            tiles.clear();
+        }
+        tiles.insert(key, tile);
+    }
+}
+
+/// Reads the tiles a proof needs, using and filling the expanded-tile cache
+/// for full tiles above level 0.
+fn proof_tiles(
+    conn: &Connection,
+    cache: &ExpandedCache,
+    coll: &Collection,
+    ids: impl IntoIterator<Item = TileId>,
+) -> Result<TileSet> {
+    let mut stmt =
+        conn.prepare_cached("SELECT data FROM tiles WHERE cid = ?1 AND level = ?2 AND idx = ?3")?;
+    let mut set = TileSet::new();
+    for id in ids {
+        let key = (coll.cid, id.level(), id.index());
+        let cacheable = id.level() > 0 && id.is_full();
+        if let Some(tile) = cacheable.then(|| cache.get(key)).flatten() {
+            set.insert_expanded(tile);
+            continue;
+        }
+        let mut rows = stmt.query(params![coll.cid, id.level(), id.index() as i64])?;
+        let Some(row) = rows.next()? else { continue };
+        let data: Vec<u8> = row.get(0)?;
+        if cacheable && data.len() == id.byte_len() {
+            let tile = Arc::new(ExpandedTile::new(id, &data).map_err(tlog::Error::from)?);
+            cache.put(key, Arc::clone(&tile));
+            set.insert_expanded(tile);
+        } else {
+            set.insert(id, data);
+        }
+    }
+    Ok(set)
+}
+
 /// The inclusion proof of entry `index` in the collection's tree of `size`.
 pub(crate) fn inclusion_proof(
     conn: &Connection,
+    cache: &ExpandedCache,
     coll: &Collection,
     index: u64,
     size: u64,
 ) -> Result<Vec<tlog::Hash>> {
-    let tiles = read_tiles(conn, coll, tlog::inclusion_tiles(index, size)?)?;
+    let tiles = proof_tiles(conn, cache, coll, tlog::inclusion_tiles(index, size)?)?;
     Ok(tlog::prove_inclusion(index, size, &tiles)?)
 }
 
 /// The consistency proof from the collection's tree of `old` to its tree of `new`.
 pub(crate) fn consistency_proof(
     conn: &Connection,
+    cache: &ExpandedCache,
     coll: &Collection,
     old: u64,
     new: u64,
 ) -> Result<Vec<tlog::Hash>> {
-    let tiles = read_tiles(conn, coll, tlog::consistency_tiles(old, new)?)?;
+    let tiles = proof_tiles(conn, cache, coll, tlog::consistency_tiles(old, new)?)?;
     Ok(tlog::prove_consistency(old, new, &tiles)?)
 }

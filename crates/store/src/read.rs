@@ -319,7 +319,8 @@ impl Store {
             version: version.map(str::to_owned),
         })?;
         let bytes = entry_bytes(&self.conn, &coll, chosen.index)?;
-        let proof = log::inclusion_proof(&self.conn, &coll, chosen.index, coll.size)?;
+        let proof =
+            log::inclusion_proof(&self.conn, &self.expanded, &coll, chosen.index, coll.size)?;
         Ok(ProofBundle {
             format: PROOF_FORMAT.into(),
             collection: coll.id.clone(),
@@ -340,7 +341,7 @@ impl Store {
         size: u64,
     ) -> Result<Vec<tlog::Hash>> {
         let coll = collection::find(&self.conn, collection)?;
-        log::inclusion_proof(&self.conn, &coll, index, size)
+        log::inclusion_proof(&self.conn, &self.expanded, &coll, index, size)
     }
 
     /// A consistency proof from the collection's tree at `old` to its tree at
@@ -352,7 +353,7 @@ impl Store {
         new: u64,
     ) -> Result<Vec<tlog::Hash>> {
         let coll = collection::find(&self.conn, collection)?;
-        log::consistency_proof(&self.conn, &coll, old, new)
+        log::consistency_proof(&self.conn, &self.expanded, &coll, old, new)
     }
 
     /// The signed checkpoint of the collection at `size`, if one was issued.
