@@ -8,7 +8,7 @@ n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 salt = sys.argv[2] if len(sys.argv) > 2 else "bench"
 ns = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
 description = ("Credential-phishing domain imitating a national election authority's "
-               "voter-registration portal; observed in e-mails to county election staff. ") * 6
+               "voter-registration portal; observed in e-mails to county election staff. ") * 3
 out = sys.stdout
 out.write('{"type":"bundle","id":"bundle--%s","objects":[' % uuid.uuid4())
 for i in range(n):

@@ -48,9 +48,9 @@ pub fn read_all(path: &Path) -> Result<Vec<u8>> {
 /// Opens a file (or standard input for `-`) for streaming, with its length when
 /// known. Unbuffered: the caller buffers, outside any progress counting, so
 /// the count is updated per block rather than per byte.
-pub fn open(path: &Path) -> Result<(Box<dyn Read>, Option<u64>)> {
+pub fn open(path: &Path) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
     if path == Path::new("-") {
-        return Ok((Box::new(io::stdin().lock()), None));
+        return Ok((Box::new(io::stdin()), None));
     }
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let len = file.metadata().ok().map(|m| m.len());

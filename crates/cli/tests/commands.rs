@@ -296,3 +296,18 @@ fn a_changed_version_with_the_same_modified_is_refused() {
         "{text}"
     );
 }
+
+#[test]
+fn a_malformed_stix_pattern_is_invalid_with_its_position() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bad = indicator(1, 5, 0);
+    bad["pattern"] = json!("[domain-name:value = 'vote.example'");
+    let path = tmp.path().join("bad-pattern.json");
+    fs::write(&path, serde_json::to_vec(&bad).unwrap()).unwrap();
+    let out = stdout(&run_expect(
+        tmp.path(),
+        &["validate", path.to_str().unwrap()],
+        1,
+    ));
+    assert!(out.contains("$.pattern") && out.contains("column"), "{out}");
+}

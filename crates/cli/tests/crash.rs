@@ -65,6 +65,7 @@ fn kill_9_during_imports_loses_nothing_acknowledged() {
         reader.join().unwrap();
 
         let objects = bundle["objects"].as_array().unwrap();
+        let mut counted = 0;
         for line in rx.try_iter() {
             // A line cut by the kill was never fully acknowledged.
             let Ok(event) = serde_json::from_str::<Value>(&line) else {
@@ -73,12 +74,14 @@ fn kill_9_during_imports_loses_nothing_acknowledged() {
             if event["event"] != "batch" {
                 continue;
             }
+            // `objects` counts this run's objects acknowledged so far.
             let done = event["objects"].as_u64().unwrap() as usize;
             acked_ids.extend(
-                objects[..done]
+                objects[counted..done]
                     .iter()
                     .map(|o| o["id"].as_str().unwrap().to_owned()),
             );
+            counted = done;
             acked.push(Acked {
                 size: event["size"].as_u64().unwrap(),
                 note: event["checkpoint"].as_str().unwrap().to_owned(),

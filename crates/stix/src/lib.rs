@@ -25,7 +25,7 @@
 //! No I/O, no clock, no randomness: bytes and times come in as arguments
 //! ([`Timestamp::from_unix_nanos`] is how the store stamps `date_added`). It does
 //! not parse STIX patterns: that is the `pattern` crate's job, and since `pattern`
-//! depends on this crate, the check comes back in as a function through
+//! sits above this crate (its evaluator works on STIX objects), the check comes back in as a function through
 //! [`ValidateOptions::with_pattern_checker`]; plain [`validate`] leaves `stix`
 //! patterns unchecked. It does not resolve references between objects (whether
 //! the identity named by `created_by_ref` exists is the store's question), nor

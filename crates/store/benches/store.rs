@@ -21,7 +21,7 @@ fn indicator(n: u64) -> Validated<Object> {
         "created": "2026-10-01T09:15:00.000Z",
         "modified": "2026-10-01T09:15:00.000Z",
         "name": format!("Look-alike voter-registration domain {n}"),
-        "description": "Credential-phishing domain imitating a national election authority's voter-registration portal; observed in e-mails to county election staff. ".repeat(6),
+        "description": "Credential-phishing domain imitating a national election authority's voter-registration portal; observed in e-mails to county election staff. ".repeat(3),
         "indicator_types": ["malicious-activity"],
         "pattern": format!("[domain-name:value = 'voter-registration-{n}.example'] OR [ipv4-addr:value = '203.0.113.{}']", n % 256),
         "pattern_type": "stix",

@@ -1,6 +1,8 @@
 //! `entente import`: large documents, streamed and appended in batches.
 
-use anyhow::{Context, Result};
+use std::sync::mpsc;
+
+use anyhow::{Context, Result, anyhow};
 use serde_json::json;
 use stix::{Object, Validated};
 use store::{Micros, Store};
@@ -30,32 +32,64 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
     let batch_size = args.batch as usize;
 
     let mut tally = Tally::default();
-    let mut batch: Vec<Validated<Object>> = Vec::with_capacity(batch_size);
-    let mut index = 0usize;
-    let mut report = |problem: &Problem| {
-        // Problems go to stdout as they happen, so nothing is held back on a long import.
-        if !global.json {
-            bar.suspend(|| println!("invalid    {}", problem.line()));
-        }
-    };
-    let streamed = stream_objects(reader, &mut |value| {
-        match check(&name, index, value) {
-            Ok(object) => batch.push(object),
-            Err(problems) => {
-                tally.invalid += 1;
-                problems.iter().for_each(&mut report);
+    // Two stages on two threads: parsing and validating the next batch runs
+    // while the previous one is appended and its commit waits for the disk.
+    let (objects, streamed) = std::thread::scope(|scope| -> Result<(usize, Result<()>)> {
+        let (tx, rx) = mpsc::sync_channel::<Parsed>(2);
+        let parser = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(batch_size);
+            let mut index = 0usize;
+            let streamed = stream_objects(reader, &mut |value| {
+                let message = match check(&name, index, value) {
+                    Ok(object) => {
+                        batch.push(object);
+                        (batch.len() >= batch_size).then(|| {
+                            Parsed::Batch(std::mem::replace(
+                                &mut batch,
+                                Vec::with_capacity(batch_size),
+                            ))
+                        })
+                    }
+                    Err(problems) => Some(Parsed::Invalid(problems)),
+                };
+                index += 1;
+                match message {
+                    Some(m) => tx.send(m).map_err(|_| anyhow!("the import stopped")),
+                    None => Ok(()),
+                }
+            });
+            // Whatever was read before an error is still appended: nothing valid is lost.
+            if !batch.is_empty() {
+                let _ = tx.send(Parsed::Batch(batch));
+            }
+            (index, streamed)
+        });
+        for message in rx {
+            match message {
+                Parsed::Batch(batch) => {
+                    flush(&mut store, &coll.id, &batch, &mut tally, global, &bar)?
+                }
+                Parsed::Invalid(problems) => {
+                    tally.invalid += 1;
+                    // Problems go to stdout as they happen, so nothing is held back on a long import.
+                    if !global.json {
+                        bar.suspend(|| {
+                            problems
+                                .iter()
+                                .for_each(|p| println!("invalid    {}", p.line()))
+                        });
+                    }
+                }
             }
         }
-        index += 1;
-        if batch.len() >= batch_size {
-            flush(&mut store, &coll.id, &mut batch, &mut tally, global, &bar)?;
-        }
-        Ok(())
-    });
-    // Whatever was read before an error is still appended: nothing valid is lost.
-    flush(&mut store, &coll.id, &mut batch, &mut tally, global, &bar)?;
+        parser
+            .join()
+            .map_err(|_| anyhow!("the import's parsing thread panicked"))
+    })?;
     bar.finish_and_clear();
-    streamed.with_context(|| format!("{name}: import stopped after {index} object(s)"))?;
+    let name = args.file.display();
+    streamed.with_context(|| format!("{name}: import stopped after {objects} object(s)"))?;
+    let index = objects;
 
     let checkpoint = match tally.checkpoint.take() {
         Some(c) => c,
@@ -85,21 +119,25 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
     })
 }
 
+/// What the parsing stage hands to the appending stage.
+enum Parsed {
+    /// Valid objects, appended as one log batch.
+    Batch(Vec<Validated<Object>>),
+    /// Every problem of one invalid object.
+    Invalid(Vec<Problem>),
+}
+
 fn flush(
     store: &mut Store,
     collection: &str,
-    batch: &mut Vec<Validated<Object>>,
+    batch: &[Validated<Object>],
     tally: &mut Tally,
     global: &Global,
     bar: &indicatif::ProgressBar,
 ) -> Result<()> {
-    if batch.is_empty() {
-        return Ok(());
-    }
     let outcome = store
         .append(collection, batch, Micros::now())
         .context("cannot append a batch")?;
-    batch.clear();
     for r in &outcome.results {
         match &r.status {
             store::Outcome::Added { .. } => tally.added += 1,

@@ -34,9 +34,10 @@ impl Problem {
     }
 }
 
-/// Validates one object, turning its errors into problems.
+/// Validates one object, STIX patterns included, turning its errors into problems.
 pub fn check(file: &str, index: usize, value: Value) -> Result<Validated<Object>, Vec<Problem>> {
-    stix::validate(value).map_err(|invalid| {
+    let options = stix::ValidateOptions::new().with_pattern_checker(&pattern::check);
+    stix::validate_with(value, &options).map_err(|invalid| {
         invalid
             .errors()
             .iter()

@@ -13,8 +13,8 @@
 //!
 //! # Patterns
 //!
-//! This crate does not parse STIX patterns (the `pattern` crate, which depends on
-//! this one, does). [`validate`] therefore does not check `pattern` when
+//! This crate does not parse STIX patterns (the `pattern` crate, which sits
+//! above this one, does). [`validate`] therefore does not check `pattern` when
 //! `pattern_type` is `stix`; pass a checker with
 //! [`ValidateOptions::with_pattern_checker`] to [`validate_with`] to have it
 //! checked.
