@@ -68,11 +68,11 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Collection> {
 
 /// Finds a collection by id or alias.
 pub(crate) fn find(conn: &Connection, id_or_alias: &str) -> Result<Collection> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM collections WHERE id = ?1 OR alias = ?1"),
-        [id_or_alias],
-        from_row,
-    )
+    // Cached: every read and write starts here.
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM collections WHERE id = ?1 OR alias = ?1"
+    ))?
+    .query_row([id_or_alias], from_row)
     .optional()?
     .ok_or_else(|| StoreError::UnknownCollection(id_or_alias.to_owned()))
 }

@@ -58,25 +58,29 @@ fn read_tiles(
     Ok(set)
 }
 
-/// Full hash tiles above level 0 with their interior nodes computed, by
-/// (collection, level, index). Full tiles never change, so entries never go
-/// stale; the cache is only bounded. A proof then hashes little more than the
-/// inside of one level-0 tile.
+/// Hash tiles above level 0 with their interior nodes computed, by
+/// (collection, level, index, width). A tile of a given width never changes
+/// (tiles only grow, and a wider one is a new key), so entries never go stale;
+/// the cache is only bounded. A proof then hashes little more than the inside
+/// of one level-0 tile.
 #[derive(Debug, Default)]
 pub(crate) struct ExpandedCache {
     // RefCell: a `Store` is used from one thread at a time (`rusqlite::Connection` is not `Sync`).
-    tiles: RefCell<HashMap<(i64, u8, u64), Arc<ExpandedTile>>>,
+    tiles: RefCell<HashMap<TileKey, Arc<ExpandedTile>>>,
 }
+
+/// (collection, level, index, width).
+type TileKey = (i64, u8, u64, u16);
 
 /// Upper-level tiles kept expanded, about 16 KiB each: a 10^8-entry log has 1,526.
 const EXPANDED_CACHE_TILES: usize = 4096;
 
 impl ExpandedCache {
-    fn get(&self, key: (i64, u8, u64)) -> Option<Arc<ExpandedTile>> {
+    fn get(&self, key: TileKey) -> Option<Arc<ExpandedTile>> {
         self.tiles.borrow().get(&key).cloned()
     }
 
-    fn put(&self, key: (i64, u8, u64), tile: Arc<ExpandedTile>) {
+    fn put(&self, key: TileKey, tile: Arc<ExpandedTile>) {
         let mut tiles = self.tiles.borrow_mut();
         if tiles.len() >= EXPANDED_CACHE_TILES {
             tiles.clear();
@@ -86,7 +90,7 @@ impl ExpandedCache {
 }
 
 /// Reads the tiles a proof needs, using and filling the expanded-tile cache
-/// for full tiles above level 0.
+/// for tiles above level 0.
 fn proof_tiles(
     conn: &Connection,
     cache: &ExpandedCache,
@@ -97,8 +101,8 @@ fn proof_tiles(
         conn.prepare_cached("SELECT data FROM tiles WHERE cid = ?1 AND level = ?2 AND idx = ?3")?;
     let mut set = TileSet::new();
     for id in ids {
-        let key = (coll.cid, id.level(), id.index());
-        let cacheable = id.level() > 0 && id.is_full();
+        let key = (coll.cid, id.level(), id.index(), id.width());
+        let cacheable = id.level() > 0;
         if let Some(tile) = cacheable.then(|| cache.get(key)).flatten() {
             set.insert_expanded(tile);
             continue;
@@ -106,8 +110,9 @@ fn proof_tiles(
         let mut rows = stmt.query(params![coll.cid, id.level(), id.index() as i64])?;
         let Some(row) = rows.next()? else { continue };
         let data: Vec<u8> = row.get(0)?;
-        if cacheable && data.len() == id.byte_len() {
-            let tile = Arc::new(ExpandedTile::new(id, &data).map_err(tlog::Error::from)?);
+        if cacheable && data.len() >= id.byte_len() {
+            let tile =
+                Arc::new(ExpandedTile::new(id, &data[..id.byte_len()]).map_err(tlog::Error::from)?);
             cache.put(key, Arc::clone(&tile));
             set.insert_expanded(tile);
         } else {
