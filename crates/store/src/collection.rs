@@ -44,7 +44,14 @@ pub struct NewCollection {
     pub writers: Vec<String>,
 }
 
-const COLUMNS: &str = "cid, id, alias, title, description, audience, writers, size, last_added";
+macro_rules! select_collections {
+    ($rest:literal) => {
+        concat!(
+            "SELECT cid, id, alias, title, description, audience, writers, size, last_added FROM collections ",
+            $rest
+        )
+    };
+}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Collection> {
     let list = |i: usize| -> rusqlite::Result<Vec<String>> {
@@ -69,17 +76,15 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Collection> {
 /// Finds a collection by id or alias.
 pub(crate) fn find(conn: &Connection, id_or_alias: &str) -> Result<Collection> {
     // Cached: every read and write starts here.
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM collections WHERE id = ?1 OR alias = ?1"
-    ))?
-    .query_row([id_or_alias], from_row)
-    .optional()?
-    .ok_or_else(|| StoreError::UnknownCollection(id_or_alias.to_owned()))
+    conn.prepare_cached(select_collections!("WHERE id = ?1 OR alias = ?1"))?
+        .query_row([id_or_alias], from_row)
+        .optional()?
+        .ok_or_else(|| StoreError::UnknownCollection(id_or_alias.to_owned()))
 }
 
 /// Every collection, in creation order.
 pub(crate) fn list(conn: &Connection) -> Result<Vec<Collection>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM collections ORDER BY cid"))?;
+    let mut stmt = conn.prepare(select_collections!("ORDER BY cid"))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -58,7 +58,7 @@ fn read_tiles(
     Ok(set)
 }
 
-/// Hash tiles above level 0 with their interior nodes computed, by
+/// Hash tiles above level 0, and partial ones, with their interior nodes computed, by
 /// (collection, level, index, width). A tile of a given width never changes
 /// (tiles only grow, and a wider one is a new key), so entries never go stale;
 /// the cache is only bounded. A proof then hashes little more than the inside
@@ -90,7 +90,7 @@ impl ExpandedCache {
 }
 
 /// Reads the tiles a proof needs, using and filling the expanded-tile cache
-/// for tiles above level 0.
+/// for tiles above level 0 and for partial tiles.
 fn proof_tiles(
     conn: &Connection,
     cache: &ExpandedCache,
@@ -102,7 +102,9 @@ fn proof_tiles(
     let mut set = TileSet::new();
     for id in ids {
         let key = (coll.cid, id.level(), id.index(), id.width());
-        let cacheable = id.level() > 0;
+        // Level-0 tiles are too many to keep, except the partial one at the right
+        // edge, which every proof at this size crosses.
+        let cacheable = id.level() > 0 || !id.is_full();
         if let Some(tile) = cacheable.then(|| cache.get(key)).flatten() {
             set.insert_expanded(tile);
             continue;
