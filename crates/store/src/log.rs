@@ -8,8 +8,9 @@ use std::sync::Arc;
 use rusqlite::{Connection, params};
 use tlog::{ExpandedTile, TileId, TileSet, TileWriter};
 
+use crate::Node;
 use crate::collection::Collection;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 
 /// Right edges of logs, by collection; a writer for a log is cloned out for a
 /// batch and put back only after the batch committed.
@@ -22,7 +23,16 @@ impl EdgeCache {
     /// A writer positioned at the collection's current size: the cached one if
     /// it is still at that size, else one restored from the stored edge tiles
     /// (another process appended, or this handle never wrote here).
-    pub(crate) fn edge(&self, conn: &Connection, coll: &Collection) -> Result<TileWriter> {
+    ///
+    /// A restored edge must lead to the root of the latest signed checkpoint:
+    /// extending tiles that were changed behind the store's back would sign a
+    /// checkpoint inconsistent with the earlier ones, which a log must never do.
+    pub(crate) fn edge(
+        &self,
+        conn: &Connection,
+        node: &Node,
+        coll: &Collection,
+    ) -> Result<TileWriter> {
         if let Some(w) = self
             .writers
             .get(&coll.cid)
@@ -31,7 +41,23 @@ impl EdgeCache {
             return Ok(w.clone());
         }
         let tiles = read_tiles(conn, coll, tlog::edge_tiles(coll.size))?;
-        Ok(TileWriter::restore(coll.size, &tiles)?)
+        let writer = TileWriter::restore(coll.size, &tiles)?;
+        let note = crate::read::latest_checkpoint(conn, coll)?;
+        let signed = node
+            .verify_checkpoint(&coll.id, note.as_bytes())
+            .map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "the latest checkpoint of {} does not verify: {e}; run `entente audit`",
+                    coll.id
+                ))
+            })?;
+        if signed.size != coll.size || signed.root != writer.root() {
+            return Err(StoreError::Corrupt(format!(
+                "the stored tiles of {} do not lead to its latest signed checkpoint; refusing to extend the log (run `entente audit`)",
+                coll.id
+            )));
+        }
+        Ok(writer)
     }
 
     /// Keeps a writer whose batch has committed.

@@ -160,7 +160,7 @@ impl Store {
         } = self;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let coll = collection::find(&tx, collection)?;
-        let mut edge = edges.edge(&tx, &coll)?;
+        let mut edge = edges.edge(&tx, node, &coll)?;
         let mut last_added = coll.last_added;
 
         let mut results = Vec::with_capacity(objects.len());
@@ -331,7 +331,7 @@ impl Store {
         if live == 0 {
             return Err(StoreError::AlreadyWithdrawn { id: id.into() });
         }
-        let mut edge = edges.edge(&tx, &coll)?;
+        let mut edge = edges.edge(&tx, node, &coll)?;
         let date_added = Micros(now.0.max(coll.last_added.0 + 1));
         let bytes = Entry::Withdraw {
             date_added,

@@ -330,3 +330,31 @@ fn another_schema_version_is_refused_with_advice() {
     };
     assert!(err.to_string().contains("schema version 999"), "{err}");
 }
+
+#[test]
+fn a_log_whose_tiles_were_changed_is_not_extended() {
+    let (tmp, mut store) = new_store();
+    let batch: Vec<_> = (0..10).map(|n| indicator(n, T0, "x")).collect();
+    store.append("default", &batch, Micros(10)).unwrap();
+    drop(store);
+    let db = tmp.path().join("node").join(store::DB_FILE);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE tiles SET data = zeroblob(length(data)) WHERE level = 0 AND idx = 0",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let mut store = Store::open(&tmp.path().join("node")).unwrap();
+    let before = store.checkpoint("default").unwrap();
+    let err = store
+        .append("default", &[indicator(99, T0, "y")], Micros(20))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err}");
+    assert!(err.to_string().contains("refusing to extend"), "{err}");
+    assert_eq!(
+        store.checkpoint("default").unwrap(),
+        before,
+        "nothing was signed"
+    );
+}
