@@ -311,3 +311,15 @@ fn a_malformed_stix_pattern_is_invalid_with_its_position() {
     ));
     assert!(out.contains("$.pattern") && out.contains("column"), "{out}");
 }
+
+#[test]
+fn the_bundle_itself_is_validated_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut document = bundle(2, 11);
+    document["id"] = json!("bundle--not-a-uuid");
+    let path = tmp.path().join("bad-bundle.json");
+    fs::write(&path, serde_json::to_vec(&document).unwrap()).unwrap();
+    let out = stdout(&run_expect(tmp.path(), &["validate", path.to_str().unwrap()], 1));
+    assert_eq!(out.lines().count(), 1, "only the bundle is wrong:\n{out}");
+    assert!(out.contains("bundle--not-a-uuid") || out.contains("$.id"), "{out}");
+}

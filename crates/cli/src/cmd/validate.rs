@@ -34,35 +34,43 @@ impl Problem {
     }
 }
 
-/// Validates one object, STIX patterns included, turning its errors into problems.
-pub fn check(file: &str, index: usize, value: Value) -> Result<Validated<Object>, Vec<Problem>> {
-    let options = stix::ValidateOptions::new().with_pattern_checker(&pattern::check);
-    stix::validate_with(value, &options).map_err(|invalid| {
-        invalid
-            .errors()
-            .iter()
-            .map(|e| Problem {
-                file: file.to_owned(),
-                object: Some(index),
-                id: e.id().map(str::to_owned),
-                path: e.path().to_owned(),
-                message: e.kind().to_string()
-                    + if e.severity() == stix::Severity::Should {
-                        " [should]"
-                    } else {
-                        ""
-                    },
-            })
-            .collect()
-    })
+/// Validation options: strict, with STIX patterns checked.
+fn options() -> stix::ValidateOptions<'static> {
+    stix::ValidateOptions::new().with_pattern_checker(&pattern::check)
 }
 
-/// Parses and validates a whole file: the valid objects, and every problem.
+/// Turns validation errors into problems of `file` (of its object `index`, if any).
+fn problems(file: &str, index: Option<usize>, errors: &[stix::Error]) -> Vec<Problem> {
+    errors
+        .iter()
+        .map(|e| Problem {
+            file: file.to_owned(),
+            object: index,
+            id: e.id().map(str::to_owned),
+            path: e.path().to_owned(),
+            message: e.kind().to_string()
+                + if e.severity() == stix::Severity::Should {
+                    " [should]"
+                } else {
+                    ""
+                },
+        })
+        .collect()
+}
+
+/// Validates one object, STIX patterns included, turning its errors into problems.
+pub fn check(file: &str, index: usize, value: Value) -> Result<Validated<Object>, Vec<Problem>> {
+    stix::validate_with(value, &options())
+        .map_err(|invalid| problems(file, Some(index), invalid.errors()))
+}
+
+/// Parses and validates a whole file, the bundle itself included: the valid
+/// objects, and every problem.
 pub fn check_file(path: &Path) -> Result<(Vec<Validated<Object>>, Vec<Problem>)> {
     let name = path.display().to_string();
     let bytes = read_all(path)?;
-    let values = match stix::parse(&bytes) {
-        Ok(document) => document.into_objects(),
+    let document = match stix::parse(&bytes) {
+        Ok(document) => document,
         Err(e) => {
             let problem = Problem {
                 file: name,
@@ -74,15 +82,16 @@ pub fn check_file(path: &Path) -> Result<(Vec<Validated<Object>>, Vec<Problem>)>
             return Ok((Vec::new(), vec![problem]));
         }
     };
-    let mut valid = Vec::with_capacity(values.len());
-    let mut problems = Vec::new();
-    for (i, value) in values.into_iter().enumerate() {
-        match check(&name, i, value) {
+    let report = stix::validate_document(document, &options());
+    let mut found = problems(&name, None, &report.bundle_errors);
+    let mut valid = Vec::with_capacity(report.objects.len());
+    for (i, result) in report.objects.into_iter().enumerate() {
+        match result {
             Ok(object) => valid.push(object),
-            Err(mut p) => problems.append(&mut p),
+            Err(invalid) => found.extend(problems(&name, Some(i), invalid.errors())),
         }
     }
-    Ok((valid, problems))
+    Ok((valid, found))
 }
 
 pub fn run(global: &Global, args: ValidateArgs) -> Result<Verdict> {
