@@ -319,7 +319,14 @@ fn the_bundle_itself_is_validated_too() {
     document["id"] = json!("bundle--not-a-uuid");
     let path = tmp.path().join("bad-bundle.json");
     fs::write(&path, serde_json::to_vec(&document).unwrap()).unwrap();
-    let out = stdout(&run_expect(tmp.path(), &["validate", path.to_str().unwrap()], 1));
+    let out = stdout(&run_expect(
+        tmp.path(),
+        &["validate", path.to_str().unwrap()],
+        1,
+    ));
     assert_eq!(out.lines().count(), 1, "only the bundle is wrong:\n{out}");
-    assert!(out.contains("bundle--not-a-uuid") || out.contains("$.id"), "{out}");
+    assert!(
+        out.contains("bundle--not-a-uuid") || out.contains("$.id"),
+        "{out}"
+    );
 }

@@ -35,7 +35,7 @@ fn indicator(n: u64) -> Validated<Object> {
 }
 
 fn new_store(dir: &Path) -> Store {
-    Store::init(dir, "bench.entente.example", [7; 32], Micros::now()).expect("a new store")
+    Store::init(dir, "bench.entente.example", [7; 32]).expect("a new store")
 }
 
 fn appends(c: &mut Criterion) {

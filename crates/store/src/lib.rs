@@ -60,7 +60,7 @@ pub use collection::{Collection, NewCollection};
 pub use error::{Result, StoreError};
 pub use export::ExportSummary;
 pub use node::{DB_FILE, KEY_FILE, Node};
-pub use read::{ObjectVersion, PROOF_FORMAT, ProofBundle, ProofError, StoredEntry, VerifiedProof};
+pub use read::{ObjectVersion, PROOF_FORMAT, ProofBundle, ProofError, VerifiedProof};
 pub use schema::SCHEMA_VERSION;
 pub use time::Micros;
 pub use write::{AppendOutcome, ObjectOutcome, Outcome};
@@ -86,7 +86,7 @@ impl Store {
     /// Creates a node in `dir`: a fresh key from `seed` (mode 0600), the
     /// database, and the `default` collection with its signed empty checkpoint.
     /// Refuses to touch a directory that already holds a node.
-    pub fn init(dir: &Path, name: &str, seed: [u8; 32], now: Micros) -> Result<Store> {
+    pub fn init(dir: &Path, name: &str, seed: [u8; 32]) -> Result<Store> {
         node::check_name(name)?;
         let node = node::create_key(dir, name, seed)?;
         let path = node::db_path(dir);
@@ -106,15 +106,12 @@ impl Store {
             edges: log::EdgeCache::default(),
             expanded: log::ExpandedCache::default(),
         };
-        store.create_collection(
-            &NewCollection {
-                alias: Some(DEFAULT_COLLECTION.into()),
-                title: "Default collection".into(),
-                description: format!("Objects published by {name}"),
-                ..NewCollection::default()
-            },
-            now,
-        )?;
+        store.create_collection(&NewCollection {
+            alias: Some(DEFAULT_COLLECTION.into()),
+            title: "Default collection".into(),
+            description: format!("Objects published by {name}"),
+            ..NewCollection::default()
+        })?;
         Ok(store)
     }
 
@@ -150,7 +147,7 @@ impl Store {
     }
 
     /// Creates a collection and signs the checkpoint of its empty log.
-    pub fn create_collection(&mut self, new: &NewCollection, _now: Micros) -> Result<Collection> {
+    pub fn create_collection(&mut self, new: &NewCollection) -> Result<Collection> {
         let tx = self.conn.transaction()?;
         let coll = collection::insert(&tx, new)?;
         let note = self.node.sign_checkpoint(&coll.id, 0, &tlog::EMPTY_ROOT)?;

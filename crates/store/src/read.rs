@@ -26,15 +26,6 @@ pub struct ObjectVersion {
     pub withdrawn: Option<u64>,
 }
 
-/// One log entry with its index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredEntry {
-    /// Its log index.
-    pub index: u64,
-    /// Its exact bytes (the leaf hash is over these).
-    pub bytes: Vec<u8>,
-}
-
 /// A self-contained, offline-verifiable proof that an object version is in a
 /// collection's log: the entry, its index, the inclusion proof and the signed
 /// checkpoint it leads to.
@@ -266,34 +257,6 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         versions.sort_by_key(|v| version_key(&v.version));
         Ok(versions)
-    }
-
-    /// Reads entries `from..to` of a collection's log in order, calling `each`
-    /// for every one; stops at the first error `each` returns.
-    pub fn for_each_entry<E: From<StoreError>>(
-        &self,
-        collection: &str,
-        from: u64,
-        to: u64,
-        mut each: impl FnMut(StoredEntry) -> std::result::Result<(), E>,
-    ) -> std::result::Result<(), E> {
-        let coll = collection::find(&self.conn, collection)?;
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT idx, data FROM entries WHERE cid = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx")
-            .map_err(StoreError::from)?;
-        let mut rows = stmt
-            .query(params![coll.cid, from as i64, to as i64])
-            .map_err(StoreError::from)?;
-        while let Some(row) = rows.next().map_err(StoreError::from)? {
-            let index: i64 = row.get(0).map_err(StoreError::from)?;
-            let bytes: Vec<u8> = row.get(1).map_err(StoreError::from)?;
-            each(StoredEntry {
-                index: index as u64,
-                bytes,
-            })?;
-        }
-        Ok(())
     }
 
     /// The entry at `index`.

@@ -6,13 +6,7 @@ use store::{Micros, Outcome, Store, StoreError};
 
 fn new_store() -> (tempfile::TempDir, Store) {
     let tmp = tempfile::tempdir().unwrap();
-    let store = Store::init(
-        &tmp.path().join("node"),
-        "store-test.example",
-        [3; 32],
-        Micros(1),
-    )
-    .unwrap();
+    let store = Store::init(&tmp.path().join("node"), "store-test.example", [3; 32]).unwrap();
     (tmp, store)
 }
 
@@ -237,7 +231,7 @@ fn a_proof_bundle_fails_on_every_field_changed() {
 
 fn new_store_named(name: &str) -> (tempfile::TempDir, Store) {
     let tmp = tempfile::tempdir().unwrap();
-    let store = Store::init(&tmp.path().join("node"), name, [4; 32], Micros(1)).unwrap();
+    let store = Store::init(&tmp.path().join("node"), name, [4; 32]).unwrap();
     (tmp, store)
 }
 

@@ -13,7 +13,7 @@ pub fn run(global: &Global, args: InitArgs) -> Result<Verdict> {
     let dir = data_dir(global)?;
     let mut seed = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut seed);
-    let store = store::Store::init(&dir, &args.name, seed, store::Micros::now())
+    let store = store::Store::init(&dir, &args.name, seed)
         .with_context(|| format!("cannot create a node in {}", dir.display()))?;
     let default = store.collection(store::DEFAULT_COLLECTION)?;
     let vkey = store.node().verifier_key();
