@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use tlog::{ExpandedTile, TileId, TileSet, TileWriter};
 
 use crate::Node;
@@ -66,19 +66,26 @@ impl EdgeCache {
     }
 }
 
+/// The stored copy of tile `id` of collection `cid`: its widest version, of
+/// which any narrower one is a prefix.
+pub(crate) fn stored_tile(conn: &Connection, cid: i64, id: TileId) -> Result<Option<Vec<u8>>> {
+    let data = conn
+        .prepare_cached("SELECT data FROM tiles WHERE cid = ?1 AND level = ?2 AND idx = ?3")?
+        .query_row(params![cid, id.level(), id.index() as i64], |r| r.get(0))
+        .optional()?;
+    Ok(data)
+}
+
 /// Reads the stored copies of `ids` (each may be wider than asked; a prefix is used).
 fn read_tiles(
     conn: &Connection,
     coll: &Collection,
     ids: impl IntoIterator<Item = TileId>,
 ) -> Result<TileSet> {
-    let mut stmt =
-        conn.prepare_cached("SELECT data FROM tiles WHERE cid = ?1 AND level = ?2 AND idx = ?3")?;
     let mut set = TileSet::new();
     for id in ids {
-        let mut rows = stmt.query(params![coll.cid, id.level(), id.index() as i64])?;
-        if let Some(row) = rows.next()? {
-            set.insert(id, row.get(0)?);
+        if let Some(data) = stored_tile(conn, coll.cid, id)? {
+            set.insert(id, data);
         }
     }
     Ok(set)
@@ -123,8 +130,6 @@ fn proof_tiles(
     coll: &Collection,
     ids: impl IntoIterator<Item = TileId>,
 ) -> Result<TileSet> {
-    let mut stmt =
-        conn.prepare_cached("SELECT data FROM tiles WHERE cid = ?1 AND level = ?2 AND idx = ?3")?;
     let mut set = TileSet::new();
     for id in ids {
         let key = (coll.cid, id.level(), id.index(), id.width());
@@ -135,9 +140,9 @@ fn proof_tiles(
             set.insert_expanded(tile);
             continue;
         }
-        let mut rows = stmt.query(params![coll.cid, id.level(), id.index() as i64])?;
-        let Some(row) = rows.next()? else { continue };
-        let data: Vec<u8> = row.get(0)?;
+        let Some(data) = stored_tile(conn, coll.cid, id)? else {
+            continue;
+        };
         if cacheable && data.len() >= id.byte_len() {
             let tile =
                 Arc::new(ExpandedTile::new(id, &data[..id.byte_len()]).map_err(tlog::Error::from)?);

@@ -87,9 +87,12 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
             .map_err(|_| anyhow!("the import's parsing thread panicked"))
     })?;
     bar.finish_and_clear();
-    let name = args.file.display();
-    streamed.with_context(|| format!("{name}: import stopped after {objects} object(s)"))?;
-    let index = objects;
+    streamed.with_context(|| {
+        format!(
+            "{}: import stopped after {objects} object(s)",
+            args.file.display()
+        )
+    })?;
 
     let checkpoint = match tally.checkpoint.take() {
         Some(c) => c,
@@ -99,14 +102,14 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
         println!(
             "{}",
             json!({
-                "event": "done", "collection": coll.id, "objects": index, "added": tally.added, "unchanged": tally.unchanged,
+                "event": "done", "collection": coll.id, "objects": objects, "added": tally.added, "unchanged": tally.unchanged,
                 "refused": tally.refused, "invalid": tally.invalid, "checkpoint": checkpoint,
             })
         );
     } else {
         if !global.quiet {
             eprintln!(
-                "{index} object(s): {} added, {} unchanged, {} refused, {} invalid",
+                "{objects} object(s): {} added, {} unchanged, {} refused, {} invalid",
                 tally.added, tally.unchanged, tally.refused, tally.invalid
             );
         }

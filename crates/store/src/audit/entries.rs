@@ -208,25 +208,17 @@ impl EntrySource for DirEntries {
         while n < (first + count).min(self.size) {
             let width = (self.size - n).min(256) as u16;
             let path = self.dir.join(tlog::BundleId::new(n / 256, width)?.path());
+            let unreadable = |e: &dyn std::fmt::Display| Mismatch {
+                index: Some(n),
+                what: format!("entry bundle {}: {e}", path.display()),
+            };
             let bytes = match std::fs::read(&path) {
                 Ok(b) => b,
-                Err(e) => {
-                    let what = format!("entry bundle {}: {e}", path.display());
-                    return Ok(Err(Mismatch {
-                        index: Some(n),
-                        what,
-                    }));
-                }
+                Err(e) => return Ok(Err(unreadable(&e))),
             };
             match tlog::decode_bundle(&bytes, width) {
                 Ok(entries) => entries.into_iter().for_each(&mut *each),
-                Err(e) => {
-                    let what = format!("entry bundle {}: {e}", path.display());
-                    return Ok(Err(Mismatch {
-                        index: Some(n),
-                        what,
-                    }));
-                }
+                Err(e) => return Ok(Err(unreadable(&e))),
             }
             n += u64::from(width);
         }

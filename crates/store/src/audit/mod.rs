@@ -109,9 +109,7 @@ impl Store {
             None
         };
         let tiles = DbTiles {
-            stmt: tx.prepare_cached(
-                "SELECT data FROM tiles WHERE cid = ?1 AND level = ?2 AND idx = ?3",
-            )?,
+            conn: &tx,
             cid: coll.cid,
         };
         let mut recompute = Recompute::new(tiles);

@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use rusqlite::{OptionalExtension, params};
-
 use super::Mismatch;
 use crate::error::{Result, StoreError};
 
@@ -122,19 +120,13 @@ fn hex32(bytes: &[u8]) -> String {
 
 /// Tiles stored in the database: the latest (widest) copy of each.
 pub(super) struct DbTiles<'a> {
-    pub(super) stmt: rusqlite::CachedStatement<'a>,
+    pub(super) conn: &'a rusqlite::Connection,
     pub(super) cid: i64,
 }
 
 impl TileSource for DbTiles<'_> {
     fn tile(&mut self, id: tlog::TileId) -> Result<Option<Vec<u8>>> {
-        let data: Option<Vec<u8>> = self
-            .stmt
-            .query_row(params![self.cid, id.level(), id.index() as i64], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        Ok(data)
+        crate::log::stored_tile(self.conn, self.cid, id)
     }
 }
 
