@@ -66,6 +66,107 @@ pub enum Command {
     Export(ExportArgs),
     /// Import a STIX bundle, array or object into a collection, streamed in batches.
     Import(ImportArgs),
+    /// Run the node: a TAXII 2.1 server whose collections are verifiable logs.
+    ///
+    /// Creates the data directory with defaults if there is none. The first line on
+    /// standard output is `listening on http://ADDR/` (https with TLS). Discovery is at
+    /// /taxii2/, the API root at /api/. Stops gracefully on SIGTERM or Ctrl-C.
+    Serve(ServeArgs),
+    /// Users and peers who may use the node's TAXII server (kept in entente.toml).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Collections: create and list.
+    #[command(subcommand)]
+    Collection(CollectionCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on [default: server.listen in entente.toml, else 127.0.0.1:9440].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// PEM certificate chain for HTTPS (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS (with --tls-cert).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on an address other than loopback (behind a TLS proxy, say).
+    #[arg(long)]
+    pub allow_plain_http: bool,
+    /// Log format on stderr.
+    #[arg(long, value_parser = ["text", "json"])]
+    pub log_format: Option<String>,
+    /// The node's name, if the data directory has to be created.
+    #[arg(long, default_value = "entente.local")]
+    pub name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (someone of this party) or a peer (a partner node).
+    ///
+    /// With --token, a new API token is printed as the last line of standard output;
+    /// use it as `Authorization: Bearer TOKEN` or as the HTTP Basic password. It is
+    /// stored only as a hash and cannot be shown again. Giving a peer --read adds it
+    /// to the collection's audience, which is refused while the collection holds
+    /// TLP:RED objects.
+    Add(UserAddArgs),
+    /// List users and what they may do.
+    List,
+    /// Remove a user (and a peer from every collection's audience and writers).
+    Remove(UserRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("secret").required(true).args(["token", "password_stdin"])))]
+pub struct UserAddArgs {
+    /// Login name (a peer's party name).
+    pub name: String,
+    /// `user` (this party) or `peer` (a partner node).
+    #[arg(long, value_parser = ["user", "peer"], default_value = "user")]
+    pub kind: String,
+    /// A collection (id or alias) the user may read; repeat for several.
+    #[arg(long, value_name = "COLLECTION")]
+    pub read: Vec<String>,
+    /// A collection (id or alias) the user may write; repeat for several.
+    #[arg(long, value_name = "COLLECTION")]
+    pub write: Vec<String>,
+    /// Generate an API token (printed once, as the last line).
+    #[arg(long)]
+    pub token: bool,
+    /// Read a password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserRemoveArgs {
+    /// The user to remove.
+    pub name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CollectionCommand {
+    /// Create a collection (a new, empty log); prints its id as the last line.
+    Create(CollectionCreateArgs),
+    /// List collections with their log sizes, audiences and writers.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectionCreateArgs {
+    /// A short local name, usable wherever a collection id is.
+    pub alias: String,
+    /// Title shown to TAXII clients [default: the alias].
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Description shown to TAXII clients.
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// The collection's UUID [default: a random one].
+    #[arg(long, value_name = "UUID")]
+    pub id: Option<String>,
 }
 
 #[derive(Debug, Args)]

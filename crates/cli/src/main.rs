@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, LogCommand};
+use crate::cli::{Cli, CollectionCommand, Command, LogCommand, UserCommand};
 
 /// How a command ended, when it ran to completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,14 @@ fn main() -> ExitCode {
         Command::Audit(args) => cmd::audit::run(&cli.global, args),
         Command::Export(args) => cmd::export::run(&cli.global, args),
         Command::Import(args) => cmd::import::run(&cli.global, args),
+        Command::Serve(args) => cmd::serve::run(&cli.global, args),
+        Command::User(UserCommand::Add(args)) => cmd::user::add(&cli.global, args),
+        Command::User(UserCommand::List) => cmd::user::list(&cli.global),
+        Command::User(UserCommand::Remove(args)) => cmd::user::remove(&cli.global, args),
+        Command::Collection(CollectionCommand::Create(args)) => {
+            cmd::collection::create(&cli.global, args)
+        }
+        Command::Collection(CollectionCommand::List) => cmd::collection::list(&cli.global),
     };
     match result {
         Ok(Verdict::Ok) => ExitCode::SUCCESS,

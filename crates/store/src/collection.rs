@@ -113,3 +113,21 @@ pub(crate) fn insert(conn: &Connection, new: &NewCollection) -> Result<Collectio
     )?;
     find(conn, &id)
 }
+
+impl Collection {
+    /// A collection value with no database behind it, for other crates' tests.
+    #[doc(hidden)]
+    pub fn for_tests(id: &str) -> Collection {
+        Collection {
+            cid: 0,
+            id: id.to_owned(),
+            alias: None,
+            title: String::new(),
+            description: String::new(),
+            audience: Vec::new(),
+            writers: Vec::new(),
+            size: 0,
+            last_added: crate::time::Micros(0),
+        }
+    }
+}

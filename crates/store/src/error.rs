@@ -79,6 +79,34 @@ pub enum StoreError {
         /// The log index of the withdrawal entry.
         index: u64,
     },
+    /// The object's TLP marking forbids the collection's audience.
+    #[error(
+        "{id}: marked TLP:RED (named recipients only), but collection {collection} is read by other parties ({}); publish it to a collection only your own users read, or mark it for a wider audience",
+        audience.join(", ")
+    )]
+    MarkingForbidden {
+        /// The object id.
+        id: String,
+        /// The collection (alias or id).
+        collection: String,
+        /// The parties that read the collection.
+        audience: Vec<String>,
+    },
+    /// A party cannot be given read access: the collection holds an object
+    /// whose marking forbids it.
+    #[error(
+        "{party} cannot read collection {collection}: it holds {object_id}, marked TLP:RED (log index {index}); share a collection without TLP:RED objects instead"
+    )]
+    AudienceConflict {
+        /// The party.
+        party: String,
+        /// The collection.
+        collection: String,
+        /// The first object that forbids it.
+        object_id: String,
+        /// Its log index.
+        index: u64,
+    },
     /// The object is already withdrawn.
     #[error("{id} is already withdrawn")]
     AlreadyWithdrawn {

@@ -33,6 +33,9 @@
 //! * `read` — checkpoints, objects, proofs, entries.
 //! * `audit` — re-verification from the database or from an exported tile tree.
 //! * `export` — writing a tile tree to a directory.
+//! * `query` — TAXII's filtered, paged views of the live objects.
+//! * `serve` — tile resources and status resources for the node's endpoints.
+//! * `share` — collection audiences and writers, checked against markings.
 //!
 //! All calls are blocking SQLite calls; a server runs them on a blocking pool.
 #![deny(missing_docs)]
@@ -45,8 +48,11 @@ mod error;
 mod export;
 mod log;
 mod node;
+mod query;
 mod read;
 mod schema;
+mod serve;
+mod share;
 mod time;
 mod write;
 
@@ -60,8 +66,10 @@ pub use collection::{Collection, NewCollection};
 pub use error::{Result, StoreError};
 pub use export::ExportSummary;
 pub use node::{DB_FILE, KEY_FILE, Node};
-pub use read::{ObjectVersion, PROOF_FORMAT, ProofBundle, ProofError, VerifiedProof};
+pub use query::{Page, Query, Record, VersionFilter, object_bytes};
+pub use read::{ObjectVersion, PROOF_FORMAT, ProofBundle, ProofError, VerifiedProof, vkey};
 pub use schema::SCHEMA_VERSION;
+pub use share::Access;
 pub use time::Micros;
 pub use write::{AppendOutcome, ObjectOutcome, Outcome};
 
@@ -124,9 +132,9 @@ impl Store {
             });
         }
         let node = node::load_key(dir)?;
-        let conn = Connection::open(&path)?;
+        let mut conn = Connection::open(&path)?;
         schema::configure(&conn)?;
-        schema::check(&conn, &path)?;
+        schema::check(&mut conn, &path)?;
         Ok(Store {
             conn,
             dir: dir.to_owned(),

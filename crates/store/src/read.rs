@@ -193,11 +193,15 @@ impl ProofBundle {
     }
 }
 
-/// Orders version strings (STIX timestamps of any precision) as instants.
-pub(crate) fn version_key(version: &str) -> (String, String) {
+/// A version as text whose byte order is its time order, whatever the
+/// precision it was written with: `YYYY-MM-DDTHH:MM:SS.` and the fraction
+/// without trailing zeros, padded to at least nine digits.
+/// `…00.5Z`, `…00.500Z` and `…00.500000000Z` all give `…00.500000000`.
+pub fn vkey(version: &str) -> String {
     let trimmed = version.trim_end_matches('Z');
     let (secs, frac) = trimmed.split_once('.').unwrap_or((trimmed, ""));
-    (secs.to_owned(), format!("{frac:0<9}"))
+    let frac = frac.trim_end_matches('0');
+    format!("{secs}.{frac:0<9}")
 }
 
 /// The latest signed checkpoint of a collection, with any cosignature lines appended.
@@ -255,7 +259,7 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        versions.sort_by_key(|v| version_key(&v.version));
+        versions.sort_by_key(|v| vkey(&v.version));
         Ok(versions)
     }
 
@@ -273,9 +277,7 @@ impl Store {
         let versions = self.versions(&coll.id, id)?;
         let chosen = match version {
             None => versions.last(),
-            Some(v) => versions
-                .iter()
-                .find(|x| version_key(&x.version) == version_key(v)),
+            Some(v) => versions.iter().find(|x| vkey(&x.version) == vkey(v)),
         }
         .ok_or_else(|| StoreError::UnknownObject {
             id: id.into(),

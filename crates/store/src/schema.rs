@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::error::{Result, StoreError};
 
 /// The schema this build reads and writes. Bump it with every incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Tables, in one place so the whole layout can be read at a glance.
 ///
@@ -23,6 +23,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 ///   over about 1 KB into overflow pages, tripling the file.
 /// * `checkpoints` keeps every signed checkpoint ever issued, so that any
 ///   earlier one can be re-verified and proven consistent with the latest.
+/// * `versions.vkey` is the version as a sortable text (see `read::vkey`):
+///   timestamps of any precision compare as instants, which TAXII's
+///   `match[version]=first|last` needs inside SQL.
+/// * `statuses` keeps the TAXII status resource of every write request; they
+///   are not part of any log.
 const DDL: &str = "
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -55,6 +60,7 @@ CREATE TABLE versions (
     date_added  INTEGER NOT NULL,
     idx         INTEGER NOT NULL,
     withdrawn   INTEGER,
+    vkey        TEXT NOT NULL,
     PRIMARY KEY (cid, id, version)
 ) WITHOUT ROWID;
 CREATE INDEX versions_by_date_added ON versions (cid, date_added);
@@ -79,6 +85,22 @@ CREATE TABLE cosignatures (
     size INTEGER NOT NULL,
     line TEXT NOT NULL,
     PRIMARY KEY (cid, size, line)
+) WITHOUT ROWID;
+
+CREATE TABLE statuses (
+    id      TEXT PRIMARY KEY,
+    created INTEGER NOT NULL,
+    body    TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
+/// From schema 1: sortable version keys and the status table.
+const MIGRATE_1_TO_2: &str = "
+ALTER TABLE versions ADD COLUMN vkey TEXT NOT NULL DEFAULT '';
+CREATE TABLE statuses (
+    id      TEXT PRIMARY KEY,
+    created INTEGER NOT NULL,
+    body    TEXT NOT NULL
 ) WITHOUT ROWID;
 ";
 
@@ -111,8 +133,9 @@ pub(crate) fn create(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a database written by another schema version, saying how to proceed.
-pub(crate) fn check(conn: &Connection, path: &Path) -> Result<()> {
+/// Refuses a database written by another schema version, saying how to
+/// proceed; upgrades one written by an earlier version in one transaction.
+pub(crate) fn check(conn: &mut Connection, path: &Path) -> Result<()> {
     let found: Option<String> = conn
         .query_row(
             "SELECT value FROM meta WHERE key = 'schema_version'",
@@ -123,10 +146,43 @@ pub(crate) fn check(conn: &Connection, path: &Path) -> Result<()> {
         .unwrap_or(None);
     match found {
         Some(v) if v == SCHEMA_VERSION.to_string() => Ok(()),
+        Some(v) if v == "1" => migrate_from_1(conn),
         other => Err(StoreError::SchemaVersion {
             path: path.to_owned(),
             found: other.unwrap_or_else(|| "none".into()),
             expected: SCHEMA_VERSION,
         }),
     }
+}
+
+fn migrate_from_1(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Another process may have migrated while this one waited for the lock.
+    let current: String = tx.query_row(
+        "SELECT value FROM meta WHERE key = 'schema_version'",
+        [],
+        |r| r.get(0),
+    )?;
+    if current != "1" {
+        return Ok(());
+    }
+    tx.execute_batch(MIGRATE_1_TO_2)?;
+    let rows: Vec<(i64, String, String)> = tx
+        .prepare("SELECT cid, id, version FROM versions")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    {
+        let mut set = tx
+            .prepare("UPDATE versions SET vkey = ?4 WHERE cid = ?1 AND id = ?2 AND version = ?3")?;
+        for (cid, id, version) in rows {
+            let key = crate::read::vkey(&version);
+            set.execute(rusqlite::params![cid, id, version, key])?;
+        }
+    }
+    tx.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+        [SCHEMA_VERSION.to_string()],
+    )?;
+    tx.commit()?;
+    Ok(())
 }

@@ -155,6 +155,20 @@ impl Store {
         objects: &[Validated<Object>],
         now: Micros,
     ) -> Result<AppendOutcome> {
+        self.append_recording(collection, objects, now, |_| Vec::new())
+    }
+
+    /// [`Store::append`], also storing the status resources `record` makes
+    /// from the outcome (`(id, JSON)` pairs) in the same transaction, so a
+    /// status never reports a write that did not commit, and a committed
+    /// write always has its status.
+    pub fn append_recording(
+        &mut self,
+        collection: &str,
+        objects: &[Validated<Object>],
+        now: Micros,
+        record: impl FnOnce(&AppendOutcome) -> Vec<(String, String)>,
+    ) -> Result<AppendOutcome> {
         let Store {
             conn, node, edges, ..
         } = self;
@@ -174,11 +188,26 @@ impl Store {
             let mut insert_entry =
                 tx.prepare_cached("INSERT INTO entries (cid, idx, data) VALUES (?1, ?2, ?3)")?;
             let mut insert_version = tx.prepare_cached(
-                "INSERT INTO versions (cid, id, version, date_added, idx) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO versions (cid, id, version, date_added, idx, vkey) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             let mut next_index = coll.size;
             for object in objects {
                 let id = object.id().to_owned();
+                if !coll.audience.is_empty() && stix::effective_tlp(object) == Some(stix::Tlp::Red)
+                {
+                    let version = version_of(object).unwrap_or_default().to_owned();
+                    let err = StoreError::MarkingForbidden {
+                        id: id.clone(),
+                        collection: coll.alias.clone().unwrap_or_else(|| coll.id.clone()),
+                        audience: coll.audience.clone(),
+                    };
+                    results.push(ObjectOutcome {
+                        id,
+                        version,
+                        status: Outcome::Rejected(err),
+                    });
+                    continue;
+                }
                 let canonical = stix::canonical::to_vec(object.as_value())
                     .map_err(|e| StoreError::Corrupt(format!("{id}: cannot canonicalise: {e}")))?;
                 let date_added = Micros(now.0.max(last_added.0 + 1));
@@ -257,7 +286,8 @@ impl Store {
                     id,
                     version,
                     date_added.0,
-                    index as i64
+                    index as i64,
+                    crate::read::vkey(&version)
                 ])?;
                 leaves.push(tlog::leaf_hash(&bytes));
                 in_batch.entry(id.clone()).or_default().push(BatchVersion {
@@ -281,28 +311,33 @@ impl Store {
         }
 
         if leaves.is_empty() {
-            // Nothing new: no checkpoint to sign, nothing to commit.
-            let checkpoint = crate::read::latest_checkpoint(&tx, &coll)?;
-            drop(tx);
-            return Ok(AppendOutcome {
+            // Nothing new: no checkpoint to sign, only statuses to commit.
+            let outcome = AppendOutcome {
                 results,
                 size: coll.size,
-                checkpoint,
-            });
+                checkpoint: crate::read::latest_checkpoint(&tx, &coll)?,
+            };
+            let statuses = record(&outcome);
+            if !statuses.is_empty() {
+                insert_statuses(&tx, now, &statuses)?;
+                tx.commit()?;
+            }
+            return Ok(outcome);
         }
         let checkpoint = integrate(&tx, node, &coll, &mut edge, &leaves, last_added)?;
+        let outcome = AppendOutcome {
+            results,
+            size: edge.size(),
+            checkpoint,
+        };
+        insert_statuses(&tx, now, &record(&outcome))?;
         // Crash here: nothing is committed; the batch was never acknowledged and
         // the reopened store is exactly as before the call.
         tx.commit()?;
         // Crash here: the batch and its checkpoint are durable; the caller may not
         // have printed its acknowledgement yet, which errs on the safe side.
-        let size = edge.size();
         edges.put(coll.cid, edge);
-        Ok(AppendOutcome {
-            results,
-            size,
-            checkpoint,
-        })
+        Ok(outcome)
     }
 
     /// Withdraws every version of an object by appending a withdrawal entry.
@@ -360,6 +395,20 @@ impl Store {
         edges.put(coll.cid, edge);
         Ok((index, checkpoint))
     }
+}
+
+fn insert_statuses(
+    tx: &rusqlite::Transaction<'_>,
+    now: Micros,
+    statuses: &[(String, String)],
+) -> Result<()> {
+    let mut put = tx.prepare_cached(
+        "INSERT OR REPLACE INTO statuses (id, created, body) VALUES (?1, ?2, ?3)",
+    )?;
+    for (id, body) in statuses {
+        put.execute(params![id, now.0, body])?;
+    }
+    Ok(())
 }
 
 /// Integrates new leaves into the tree inside the caller's transaction:

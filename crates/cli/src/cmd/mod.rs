@@ -1,9 +1,12 @@
 //! One module per command family.
 
 pub mod audit;
+pub mod collection;
 pub mod export;
 pub mod import;
 pub mod init;
 pub mod log;
 pub mod publish;
+pub mod serve;
+pub mod user;
 pub mod validate;

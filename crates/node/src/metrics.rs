@@ -1,0 +1,136 @@
+//! Prometheus metrics, served at `/metrics` in the text exposition format.
+
+use std::sync::Arc;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+type Labels = Vec<(&'static str, String)>;
+
+fn latency_histogram() -> Histogram {
+    // 0.25 ms to about 4 s.
+    Histogram::new(exponential_buckets(0.00025, 2.0, 15))
+}
+
+/// The node's metrics; cheap to clone (one shared registry).
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    requests: Family<Labels, Counter>,
+    latency: Family<Labels, Histogram, fn() -> Histogram>,
+    appended: Family<Labels, Counter>,
+    log_size: Family<Labels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("entente");
+        let requests = Family::<Labels, Counter>::default();
+        let latency =
+            Family::<Labels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        let appended = Family::<Labels, Counter>::default();
+        let log_size = Family::<Labels, Gauge>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests, by route, method and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency, by route and method",
+            latency.clone(),
+        );
+        registry.register(
+            "objects_appended",
+            "Object versions appended to a collection's log",
+            appended.clone(),
+        );
+        registry.register(
+            "log_size",
+            "Entries in a collection's log (its latest checkpoint's size)",
+            log_size.clone(),
+        );
+        Metrics {
+            inner: Arc::new(Inner {
+                registry,
+                requests,
+                latency,
+                appended,
+                log_size,
+            }),
+        }
+    }
+
+    /// Counts a finished request.
+    pub fn record_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let labels = vec![("route", route.to_owned()), ("method", method.to_owned())];
+        self.inner.latency.get_or_create(&labels).observe(seconds);
+        let mut labels = labels;
+        labels.push(("status", status.to_string()));
+        self.inner.requests.get_or_create(&labels).inc();
+    }
+
+    /// Counts appended objects and refreshes the collection's log size.
+    pub fn record_append(&self, collection: &str, added: u64, store: &store::Store) {
+        let labels = vec![("collection", collection.to_owned())];
+        self.inner.appended.get_or_create(&labels).inc_by(added);
+        self.record_size(collection, store);
+    }
+
+    /// Refreshes a collection's log size from the store.
+    pub fn record_size(&self, collection: &str, store: &store::Store) {
+        if let Ok(coll) = store.collection(collection) {
+            self.set_size(&coll.id, coll.size);
+        }
+    }
+
+    /// Sets a collection's log size.
+    pub fn set_size(&self, collection: &str, size: u64) {
+        let labels = vec![("collection", collection.to_owned())];
+        self.inner
+            .log_size
+            .get_or_create(&labels)
+            .set(i64::try_from(size).unwrap_or(i64::MAX));
+    }
+
+    /// The text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &self.inner.registry);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_what_was_recorded() {
+        let m = Metrics::new();
+        m.record_request("/taxii2/", "GET", 200, 0.001);
+        m.set_size("c1", 42);
+        let text = m.render();
+        assert!(text.contains(
+            "entente_http_requests_total{route=\"/taxii2/\",method=\"GET\",status=\"200\"} 1"
+        ));
+        assert!(text.contains("entente_log_size{collection=\"c1\"} 42"));
+        assert!(text.contains("entente_http_request_duration_seconds_bucket"));
+    }
+}

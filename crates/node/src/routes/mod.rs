@@ -1,0 +1,150 @@
+//! The HTTP routes: one file per endpoint family.
+
+mod collections;
+mod discovery;
+mod log;
+mod objects;
+mod ops;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::media::TAXII;
+use crate::state::AppState;
+
+/// The path of the one API root.
+pub const API_ROOT: &str = "/api/";
+
+/// Every route of the node.
+pub fn router(state: AppState) -> Router {
+    let taxii: [(&str, MethodRouter<AppState>); 10] = [
+        ("/taxii2/", get(discovery::discovery)),
+        ("/api/", get(discovery::api_root)),
+        ("/api/status/{status_id}/", get(discovery::status)),
+        ("/api/collections/", get(collections::list)),
+        ("/api/collections/{collection}/", get(collections::one)),
+        (
+            "/api/collections/{collection}/objects/",
+            get(objects::get_objects).post(objects::post_objects),
+        ),
+        (
+            "/api/collections/{collection}/objects/{object}/",
+            get(objects::get_object).delete(objects::delete_object),
+        ),
+        (
+            "/api/collections/{collection}/objects/{object}/versions/",
+            get(objects::versions),
+        ),
+        (
+            "/api/collections/{collection}/manifest/",
+            get(objects::manifest),
+        ),
+        (
+            "/api/collections/{collection}/log/proof/{object}/",
+            get(log::proof),
+        ),
+    ];
+    let mut router = Router::new();
+    for (path, method_router) in taxii {
+        // TAXII paths end in '/'; clients that leave it out get the same resource.
+        let bare = path.trim_end_matches('/');
+        router = router
+            .route(path, method_router.clone())
+            .route(bare, method_router);
+    }
+    router
+        .route(
+            "/api/collections/{collection}/log/checkpoint",
+            get(log::checkpoint),
+        )
+        .route(
+            "/api/collections/{collection}/log/tile/{*path}",
+            get(log::tile),
+        )
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found(format!(
+        "no such resource; discovery is at /taxii2/ and the API root at {API_ROOT}"
+    ))
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed("this resource does not support that method")
+}
+
+/// A TAXII 2.1 JSON response.
+pub(crate) fn taxii(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+    let mut response = (status, body.into()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(TAXII));
+    response
+}
+
+/// A TAXII 2.1 JSON response from a value.
+pub(crate) fn taxii_json(status: StatusCode, value: &serde_json::Value) -> Response {
+    taxii(status, value.to_string())
+}
+
+/// The collection `key` (id or alias) as `caller` may see it: 404 when it
+/// does not exist or the caller has no access to it at all.
+pub(crate) async fn visible_collection(
+    state: &AppState,
+    caller: &Arc<Principal>,
+    key: String,
+) -> Result<store::Collection, ApiError> {
+    let coll = state
+        .read(move |store| store.collection(&key).map_err(ApiError::from))
+        .await?;
+    if !caller.can_see(&coll) {
+        return Err(ApiError::not_found(format!(
+            "no collection {:?} on this API root",
+            coll.id
+        )));
+    }
+    Ok(coll)
+}
+
+/// The collection, which `caller` must be allowed to read (403 otherwise).
+pub(crate) async fn readable_collection(
+    state: &AppState,
+    caller: &Arc<Principal>,
+    key: String,
+) -> Result<store::Collection, ApiError> {
+    let coll = visible_collection(state, caller, key).await?;
+    if !caller.can_read(&coll) {
+        return Err(ApiError::forbidden(format!(
+            "{} may not read collection {}; ask the node's operator for read access",
+            caller.name, coll.id
+        )));
+    }
+    Ok(coll)
+}
+
+/// Adds `X-TAXII-Date-Added-First`/`-Last` when the page has items.
+pub(crate) fn date_added_headers(
+    headers: &mut HeaderMap,
+    first: Option<String>,
+    last: Option<String>,
+) {
+    for (name, value) in [
+        ("x-taxii-date-added-first", first),
+        ("x-taxii-date-added-last", last),
+    ] {
+        if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            headers.insert(name, value);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Running the node: binds nothing itself (the caller hands in a bound
+//! listener, so it can print the address first), serves until `shutdown`
+//! resolves, then drains: requests in flight finish, and their writes commit
+//! before the sequencer stops.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::sequencer::Sequencer;
+use crate::state::{AppState, Settings};
+
+/// The certificate chain and key files for HTTPS.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
+}
+
+/// Why the node could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// The configuration file is unusable.
+    #[error("{0}")]
+    Config(String),
+    /// The TLS certificate or key could not be loaded.
+    #[error("cannot load the TLS certificate {cert} and key {key}: {source}")]
+    Tls {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The key file.
+        key: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How long requests in flight get to finish after shutdown is asked for.
+const DRAIN: Duration = Duration::from_secs(30);
+
+/// How often the configuration file is checked for changed users.
+const RELOAD_EVERY: Duration = Duration::from_secs(1);
+
+/// Status resources are kept this long (the TAXII interop profile asks for 24 hours).
+const STATUS_RETENTION_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
+
+/// Serves the node on `listener` until `shutdown` resolves.
+pub async fn run(
+    data_dir: &Path,
+    listener: TcpListener,
+    tls: Option<TlsFiles>,
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    {
+        let mut store = store::Store::open(data_dir)?;
+        let cutoff = store::Micros(store::Micros::now().0 - STATUS_RETENTION_MICROS);
+        let pruned = store.prune_statuses(cutoff)?;
+        if pruned > 0 {
+            tracing::info!(pruned, "forgot status resources older than 7 days");
+        }
+    }
+    let metrics = Metrics::new();
+    let (sequencer, writer) = Sequencer::start(data_dir, metrics.clone())?;
+    let state = AppState::new(data_dir, settings, sequencer, metrics)?;
+    match state.reload_users() {
+        Ok(Some(0)) => tracing::warn!(
+            "no users are configured: every request will be refused; add one with `entente user add`"
+        ),
+        Ok(Some(n)) => tracing::info!(users = n, "users loaded"),
+        Ok(None) => {}
+        Err(e) => return Err(ServeError::Config(e)),
+    }
+    let reloader = tokio::spawn(reload_users(state.clone()));
+    let app = app(state.clone());
+
+    let handle = axum_server::Handle::new();
+    let trigger = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing requests in flight");
+        trigger.graceful_shutdown(Some(DRAIN));
+    });
+    let served = match tls {
+        None => {
+            axum_server::from_tcp(listener)?
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await
+        }
+        Some(files) => {
+            // One process-wide provider; a second install is harmless.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let config =
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+                    .await
+                    .map_err(|source| ServeError::Tls {
+                        cert: files.cert.clone(),
+                        key: files.key.clone(),
+                        source,
+                    })?;
+            axum_server::tls_rustls::from_tcp_rustls(listener, config)?
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await
+        }
+    };
+    reloader.abort();
+    let _ = reloader.await;
+    // The last handle to the sequencer goes with the state: the writer thread
+    // finishes the jobs it was sent, then ends.
+    drop(state);
+    tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .map_err(|e| ServeError::Config(format!("the writer thread failed: {e}")))?
+        .map_err(|_| ServeError::Config("the writer thread panicked".into()))?;
+    tracing::info!("stopped");
+    served.map_err(ServeError::from)
+}
+
+/// The router with its layers: metrics and request logs, and a panic in a
+/// handler turned into a TAXII 500 instead of a dropped connection.
+pub fn app(state: AppState) -> Router {
+    crate::routes::router(state.clone())
+        .layer(middleware::from_fn_with_state(state, track))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                ApiError::internal("the server hit a bug handling this request; nothing was stored by it unless its status says so").into_response()
+            },
+        ))
+}
+
+async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    let seconds = started.elapsed().as_secs_f64();
+    state
+        .metrics()
+        .record_request(&route, method.as_str(), status.as_u16(), seconds);
+    if status.is_server_error() {
+        tracing::error!(%method, %path, status = status.as_u16(), ms = seconds * 1e3, "request failed");
+    } else {
+        tracing::debug!(%method, %path, status = status.as_u16(), ms = seconds * 1e3, "request");
+    }
+    response
+}
+
+async fn reload_users(state: AppState) {
+    let mut tick = tokio::time::interval(RELOAD_EVERY);
+    loop {
+        tick.tick().await;
+        let state = state.clone();
+        match tokio::task::spawn_blocking(move || state.reload_users()).await {
+            Ok(Ok(Some(n))) => tracing::info!(users = n, "configuration changed; users reloaded"),
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "configuration unusable; keeping the previous users")
+            }
+            Err(e) => tracing::error!(error = %e, "reloading users failed"),
+        }
+    }
+}
