@@ -22,8 +22,14 @@ pub async fn discovery(
     let root = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)))
-        .map_or_else(|| API_ROOT.to_owned(), |host| format!("{scheme}://{host}{API_ROOT}"));
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+        })
+        .map_or_else(
+            || API_ROOT.to_owned(),
+            |host| format!("{scheme}://{host}{API_ROOT}"),
+        );
     taxii_json(
         StatusCode::OK,
         &json!({

@@ -278,11 +278,18 @@ fn check_envelope(
                 slots.push(Slot::Valid);
             }
             Err(invalid) => {
+                // Strict validation: SHOULD-level findings refuse an object too, so they are named.
                 let message = invalid
                     .errors()
                     .iter()
-                    .filter(|e| e.severity() == stix::Severity::Must)
-                    .map(|e| format!("{}: {}", e.path(), e.kind()))
+                    .map(|e| {
+                        let should = if e.severity() == stix::Severity::Must {
+                            ""
+                        } else {
+                            " [should]"
+                        };
+                        format!("{}: {}{should}", e.path(), e.kind())
+                    })
                     .collect::<Vec<_>>()
                     .join("; ");
                 slots.push(Slot::Invalid(id, version, message));
