@@ -38,9 +38,10 @@ struct Inner {
     /// The users, swapped whole when the configuration file changes. A std
     /// lock: held only to clone or replace the `Arc`, never across an await.
     users: RwLock<Arc<Users>>,
-    /// The configuration file's modification time when `users` was built.
+    /// The configuration file's modification time when `users` was built
+    /// (`Some(None)`: built when there was no file; `None`: never built).
     /// A std lock, for the same reason.
-    users_loaded: Mutex<Option<SystemTime>>,
+    users_loaded: Mutex<Option<Option<SystemTime>>>,
     node_name: String,
 }
 
@@ -130,7 +131,7 @@ impl AppState {
                 .users_loaded
                 .lock()
                 .map_err(|_| "users lock poisoned".to_owned())?;
-            if loaded.is_some() && *loaded == modified {
+            if *loaded == Some(modified) {
                 return Ok(None);
             }
         }
@@ -150,7 +151,7 @@ impl AppState {
             *slot = Arc::new(users);
         }
         if let Ok(mut loaded) = self.inner.users_loaded.lock() {
-            *loaded = modified.or(Some(SystemTime::UNIX_EPOCH));
+            *loaded = Some(modified);
         }
         Ok(Some(count))
     }

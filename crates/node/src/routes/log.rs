@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::readable_collection;
+use super::read_collection;
 use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::state::AppState;
@@ -25,10 +25,10 @@ pub async fn checkpoint(
     Caller(caller): Caller,
     Path(key): Path<String>,
 ) -> Result<Response, ApiError> {
-    let coll = readable_collection(&state, &caller, key).await?;
-    let note = state
-        .read(move |store| store.checkpoint(&coll.id).map_err(ApiError::from))
-        .await?;
+    let note = read_collection(&state, &caller, key, |store, coll| {
+        Ok(store.checkpoint(&coll.id)?)
+    })
+    .await?;
     Ok(with_type(note, "text/plain; charset=utf-8", "no-cache"))
 }
 
@@ -38,7 +38,6 @@ pub async fn tile(
     Caller(caller): Caller,
     Path((key, path)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let coll = readable_collection(&state, &caller, key).await?;
     let parsed = tlog::TilePath::parse(&format!("tile/{path}")).map_err(|e| {
         ApiError::not_found(format!("tile/{path} is not a tlog-tiles resource: {e}"))
     })?;
@@ -46,10 +45,11 @@ pub async fn tile(
         tlog::TilePath::Hash(id) => id.is_full(),
         tlog::TilePath::Entries(id) => id.is_full(),
     };
-    let data = state
-        .read(move |store| store.tile(&coll.id, parsed).map_err(ApiError::from))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("the log has no tile/{path} (yet)")))?;
+    let data = read_collection(&state, &caller, key, move |store, coll| {
+        Ok(store.tile(&coll.id, parsed)?)
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("the log has no tile/{path} (yet)")))?;
     // A full tile never changes; a partial one is replaced by wider ones.
     let cache = if full {
         "private, max-age=31536000, immutable"
@@ -68,17 +68,13 @@ pub async fn proof(
     Path((key, object)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let coll = readable_collection(&state, &caller, key).await?;
     let version = form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
         .find(|(k, _)| k == "version")
         .map(|(_, v)| v.into_owned());
-    let bundle = state
-        .read(move |store| {
-            store
-                .prove(&coll.id, &object, version.as_deref())
-                .map_err(ApiError::from)
-        })
-        .await?;
+    let bundle = read_collection(&state, &caller, key, move |store, coll| {
+        Ok(store.prove(&coll.id, &object, version.as_deref())?)
+    })
+    .await?;
     let body = serde_json::to_string_pretty(&bundle)
         .map_err(|e| ApiError::internal(format!("cannot encode the proof: {e}")))?;
     Ok(with_type(

@@ -98,39 +98,56 @@ pub(crate) fn taxii_json(status: StatusCode, value: &serde_json::Value) -> Respo
     taxii(status, value.to_string())
 }
 
-/// The collection `key` (id or alias) as `caller` may see it: 404 when it
-/// does not exist or the caller has no access to it at all.
-pub(crate) async fn visible_collection(
-    state: &AppState,
-    caller: &Arc<Principal>,
-    key: String,
-) -> Result<store::Collection, ApiError> {
-    let coll = state
-        .read(move |store| store.collection(&key).map_err(ApiError::from))
-        .await?;
-    if !caller.can_see(&coll) {
+/// Checks that `caller` may see the collection (404 otherwise: it does not
+/// exist for them) and, with `read`, may read it (403 otherwise).
+fn check_access(caller: &Principal, coll: &store::Collection, read: bool) -> Result<(), ApiError> {
+    if !caller.can_see(coll) {
         return Err(ApiError::not_found(format!(
             "no collection {:?} on this API root",
             coll.id
         )));
     }
-    Ok(coll)
-}
-
-/// The collection, which `caller` must be allowed to read (403 otherwise).
-pub(crate) async fn readable_collection(
-    state: &AppState,
-    caller: &Arc<Principal>,
-    key: String,
-) -> Result<store::Collection, ApiError> {
-    let coll = visible_collection(state, caller, key).await?;
-    if !caller.can_read(&coll) {
+    if read && !caller.can_read(coll) {
         return Err(ApiError::forbidden(format!(
             "{} may not read collection {}; ask the node's operator for read access",
             caller.name, coll.id
         )));
     }
-    Ok(coll)
+    Ok(())
+}
+
+/// The collection `key` (id or alias) if `caller` may see it.
+pub(crate) async fn visible_collection(
+    state: &AppState,
+    caller: &Arc<Principal>,
+    key: String,
+) -> Result<store::Collection, ApiError> {
+    let caller = caller.clone();
+    state
+        .read(move |store| {
+            let coll = store.collection(&key)?;
+            check_access(&caller, &coll, false)?;
+            Ok(coll)
+        })
+        .await
+}
+
+/// Runs `f` on the collection `key`, which `caller` must be allowed to read,
+/// in one blocking read: the access check and the query see the same store.
+pub(crate) async fn read_collection<R: Send + 'static>(
+    state: &AppState,
+    caller: &Arc<Principal>,
+    key: String,
+    f: impl FnOnce(&store::Store, &store::Collection) -> Result<R, ApiError> + Send + 'static,
+) -> Result<R, ApiError> {
+    let caller = caller.clone();
+    state
+        .read(move |store| {
+            let coll = store.collection(&key)?;
+            check_access(&caller, &coll, true)?;
+            f(store, &coll)
+        })
+        .await
 }
 
 /// Adds `X-TAXII-Date-Added-First`/`-Last` when the page has items.

@@ -10,7 +10,7 @@ use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use store::{ObjectOutcome, Outcome, Page, Record};
 
-use super::{date_added_headers, readable_collection, taxii, visible_collection};
+use super::{date_added_headers, read_collection, taxii, visible_collection};
 use crate::error::ApiError;
 use crate::extract::TaxiiCaller;
 use crate::media::{STIX, check_content_type};
@@ -92,11 +92,11 @@ pub async fn get_objects(
     Path(key): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let coll = readable_collection(&state, &caller, key).await?;
     let query = params::parse(raw.as_deref(), Allowed::LIST)?;
-    let page = state
-        .read(move |store| store.objects(&coll.id, &query).map_err(ApiError::from))
-        .await?;
+    let page = read_collection(&state, &caller, key, move |store, coll| {
+        Ok(store.objects(&coll.id, &query)?)
+    })
+    .await?;
     Ok(envelope(page))
 }
 
@@ -107,11 +107,11 @@ pub async fn manifest(
     Path(key): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let coll = readable_collection(&state, &caller, key).await?;
     let query = params::parse(raw.as_deref(), Allowed::LIST)?;
-    let page = state
-        .read(move |store| store.manifest(&coll.id, &query).map_err(ApiError::from))
-        .await?;
+    let page = read_collection(&state, &caller, key, move |store, coll| {
+        Ok(store.manifest(&coll.id, &query)?)
+    })
+    .await?;
     Ok(listing(page, "objects", manifest_record))
 }
 
@@ -126,18 +126,16 @@ pub async fn get_object(
     Path((key, object)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let coll = readable_collection(&state, &caller, key).await?;
     let mut query = params::parse(raw.as_deref(), Allowed::OBJECT)?;
     query.ids = vec![object.clone()];
-    let page = state
-        .read(move |store| {
-            let page = store.objects(&coll.id, &query)?;
-            if page.items.is_empty() && !store.is_live(&coll.id, &object)? {
-                return Err(unknown_object(&object));
-            }
-            Ok(page)
-        })
-        .await?;
+    let page = read_collection(&state, &caller, key, move |store, coll| {
+        let page = store.objects(&coll.id, &query)?;
+        if page.items.is_empty() && !store.is_live(&coll.id, &object)? {
+            return Err(unknown_object(&object));
+        }
+        Ok(page)
+    })
+    .await?;
     Ok(envelope(page))
 }
 
@@ -148,19 +146,17 @@ pub async fn versions(
     Path((key, object)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let coll = readable_collection(&state, &caller, key).await?;
     let mut query = params::parse(raw.as_deref(), Allowed::VERSIONS)?;
     query.ids = vec![object.clone()];
     query.versions.all = true;
-    let page = state
-        .read(move |store| {
-            let page = store.manifest(&coll.id, &query)?;
-            if page.items.is_empty() && !store.is_live(&coll.id, &object)? {
-                return Err(unknown_object(&object));
-            }
-            Ok(page)
-        })
-        .await?;
+    let page = read_collection(&state, &caller, key, move |store, coll| {
+        let page = store.manifest(&coll.id, &query)?;
+        if page.items.is_empty() && !store.is_live(&coll.id, &object)? {
+            return Err(unknown_object(&object));
+        }
+        Ok(page)
+    })
+    .await?;
     Ok(listing(page, "versions", |r| json!(r.version)))
 }
 
