@@ -25,7 +25,11 @@ pub const SCHEMA_VERSION: u32 = 2;
 ///   earlier one can be re-verified and proven consistent with the latest.
 /// * `versions.vkey` is the version as a sortable text (see `read::vkey`):
 ///   timestamps of any precision compare as instants, which TAXII's
-///   `match[version]=first|last` needs inside SQL.
+///   `match[version]=first` and exact versions need inside SQL.
+/// * `versions.latest` is 1 on the newest live version of each object, kept
+///   by every append and withdrawal, so TAXII's default view (latest
+///   versions in `date_added` order) is one scan of `versions_by_date_added`,
+///   which covers it: no lookup per row in the table itself.
 /// * `statuses` keeps the TAXII status resource of every write request; they
 ///   are not part of any log.
 const DDL: &str = "
@@ -61,9 +65,10 @@ CREATE TABLE versions (
     idx         INTEGER NOT NULL,
     withdrawn   INTEGER,
     vkey        TEXT NOT NULL,
+    latest      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (cid, id, version)
 ) WITHOUT ROWID;
-CREATE INDEX versions_by_date_added ON versions (cid, date_added);
+CREATE INDEX versions_by_date_added ON versions (cid, date_added, idx, withdrawn, latest);
 
 CREATE TABLE tiles (
     cid   INTEGER NOT NULL REFERENCES collections (cid),
@@ -97,6 +102,9 @@ CREATE TABLE statuses (
 /// From schema 1: sortable version keys and the status table.
 const MIGRATE_1_TO_2: &str = "
 ALTER TABLE versions ADD COLUMN vkey TEXT NOT NULL DEFAULT '';
+ALTER TABLE versions ADD COLUMN latest INTEGER NOT NULL DEFAULT 0;
+DROP INDEX versions_by_date_added;
+CREATE INDEX versions_by_date_added ON versions (cid, date_added, idx, withdrawn, latest);
 CREATE TABLE statuses (
     id      TEXT PRIMARY KEY,
     created INTEGER NOT NULL,
@@ -179,6 +187,12 @@ fn migrate_from_1(conn: &mut Connection) -> Result<()> {
             set.execute(rusqlite::params![cid, id, version, key])?;
         }
     }
+    tx.execute_batch(
+        "UPDATE versions SET latest = 1 WHERE withdrawn IS NULL AND NOT EXISTS (
+             SELECT 1 FROM versions w
+             WHERE w.cid = versions.cid AND w.id = versions.id
+               AND w.withdrawn IS NULL AND w.vkey > versions.vkey)",
+    )?;
     tx.execute(
         "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
         [SCHEMA_VERSION.to_string()],

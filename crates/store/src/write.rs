@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use stix::{Object, Validated};
 
 use crate::entry::{Entry, MAX_ENTRY_BYTES};
@@ -188,7 +188,13 @@ impl Store {
             let mut insert_entry =
                 tx.prepare_cached("INSERT INTO entries (cid, idx, data) VALUES (?1, ?2, ?3)")?;
             let mut insert_version = tx.prepare_cached(
-                "INSERT INTO versions (cid, id, version, date_added, idx, vkey) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO versions (cid, id, version, date_added, idx, vkey, latest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            let mut latest_of = tx.prepare_cached(
+                "SELECT vkey FROM versions WHERE cid = ?1 AND id = ?2 AND latest = 1",
+            )?;
+            let mut clear_latest = tx.prepare_cached(
+                "UPDATE versions SET latest = 0 WHERE cid = ?1 AND id = ?2 AND latest = 1",
             )?;
             let mut next_index = coll.size;
             for object in objects {
@@ -280,6 +286,20 @@ impl Store {
                     continue;
                 }
                 let index = next_index;
+                let vkey = crate::read::vkey(&version);
+                // The newest live version carries the `latest` mark (earlier ones of
+                // this batch are already in the table, so they count).
+                let newest: Option<String> = latest_of
+                    .query_row(params![coll.cid, id], |r| r.get(0))
+                    .optional()?;
+                let latest = match newest {
+                    Some(current) if current >= vkey => false,
+                    Some(_) => {
+                        clear_latest.execute(params![coll.cid, id])?;
+                        true
+                    }
+                    None => true,
+                };
                 insert_entry.execute(params![coll.cid, index as i64, bytes])?;
                 insert_version.execute(params![
                     coll.cid,
@@ -287,7 +307,8 @@ impl Store {
                     version,
                     date_added.0,
                     index as i64,
-                    crate::read::vkey(&version)
+                    vkey,
+                    latest
                 ])?;
                 leaves.push(tlog::leaf_hash(&bytes));
                 in_batch.entry(id.clone()).or_default().push(BatchVersion {
@@ -380,7 +401,7 @@ impl Store {
             params![coll.cid, index as i64, bytes],
         )?;
         tx.execute(
-            "UPDATE versions SET withdrawn = ?3 WHERE cid = ?1 AND id = ?2 AND withdrawn IS NULL",
+            "UPDATE versions SET withdrawn = ?3, latest = 0 WHERE cid = ?1 AND id = ?2 AND withdrawn IS NULL",
             params![coll.cid, id, index as i64],
         )?;
         let checkpoint = integrate(

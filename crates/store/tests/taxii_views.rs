@@ -124,6 +124,48 @@ fn version_selectors() {
 }
 
 #[test]
+fn an_older_version_arriving_late_does_not_become_the_latest() {
+    let (_tmp, mut store) = populated();
+    store
+        .append(
+            "default",
+            &[indicator(1, "2026-01-01T12:00:00.000Z", &[])],
+            Micros(9_000),
+        )
+        .unwrap();
+    let mut q = Query::new(100);
+    q.ids = vec![id(1)];
+    assert_eq!(
+        ids(&store.manifest("default", &q).unwrap()),
+        [(id(1), "2026-01-03T00:00:00.000Z".into())]
+    );
+    q.versions = VersionFilter {
+        first: true,
+        last: false,
+        all: false,
+        exact: vec![],
+    };
+    assert_eq!(
+        ids(&store.manifest("default", &q).unwrap()),
+        [(id(1), "2026-01-01T00:00:00.000Z".into())]
+    );
+    // Withdrawn, then published again with a new version: that one is the latest.
+    store.withdraw("default", &id(1), Micros(10_000)).unwrap();
+    store
+        .append(
+            "default",
+            &[indicator(1, "2026-02-01T00:00:00.000Z", &[])],
+            Micros(11_000),
+        )
+        .unwrap();
+    q.versions = VersionFilter::default();
+    assert_eq!(
+        ids(&store.manifest("default", &q).unwrap()),
+        [(id(1), "2026-02-01T00:00:00.000Z".into())]
+    );
+}
+
+#[test]
 fn type_and_spec_version_filters() {
     let (_tmp, store) = populated();
     let mut q = Query::new(100);
@@ -311,12 +353,23 @@ fn a_schema_1_database_is_upgraded_on_open() {
         let conn = rusqlite::Connection::open(dir.join(store::DB_FILE)).unwrap();
         conn.execute_batch(
             "DROP TABLE statuses;
+             DROP INDEX versions_by_date_added;
              ALTER TABLE versions DROP COLUMN vkey;
+             ALTER TABLE versions DROP COLUMN latest;
+             CREATE INDEX versions_by_date_added ON versions (cid, date_added);
              UPDATE meta SET value = '1' WHERE key = 'schema_version';",
         )
         .unwrap();
     }
     store = Store::open(&dir).unwrap();
+    assert_eq!(
+        store
+            .manifest("default", &Query::new(100))
+            .unwrap()
+            .items
+            .len(),
+        4
+    );
     let mut q = Query::new(100);
     q.ids = vec![id(1)];
     assert_eq!(
