@@ -11,3 +11,5 @@ mod commands;
 mod crash;
 // Single-byte changes behind the store's back; the audit must find every one.
 mod tamper;
+// The running server against taxii2-client and curl.
+mod interop;

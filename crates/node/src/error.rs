@@ -97,6 +97,11 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_ACCEPTABLE, "Not acceptable", description)
     }
 
+    /// 408: the client was too slow to send its request.
+    pub fn timeout(description: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::REQUEST_TIMEOUT, "Request timeout", description)
+    }
+
     /// 413: the body is larger than the API root's `max_content_length`.
     pub fn too_large(max: usize) -> ApiError {
         ApiError::new(

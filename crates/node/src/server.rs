@@ -100,10 +100,9 @@ pub async fn run(
     });
     let served = match tls {
         None => {
-            axum_server::from_tcp(listener)?
-                .handle(handle)
-                .serve(app.into_make_service())
-                .await
+            let mut server = axum_server::from_tcp(listener)?;
+            limit_header_time(server.http_builder());
+            server.handle(handle).serve(app.into_make_service()).await
         }
         Some(files) => {
             // One process-wide provider; a second install is harmless.
@@ -116,10 +115,9 @@ pub async fn run(
                         key: files.key.clone(),
                         source,
                     })?;
-            axum_server::tls_rustls::from_tcp_rustls(listener, config)?
-                .handle(handle)
-                .serve(app.into_make_service())
-                .await
+            let mut server = axum_server::tls_rustls::from_tcp_rustls(listener, config)?;
+            limit_header_time(server.http_builder());
+            server.handle(handle).serve(app.into_make_service()).await
         }
     };
     reloader.abort();
@@ -133,6 +131,16 @@ pub async fn run(
         .map_err(|_| ServeError::Config("the writer thread panicked".into()))?;
     tracing::info!("stopped");
     served.map_err(ServeError::from)
+}
+
+/// A client gets this long to send a request's headers; a connection that
+/// trickles them (or never finishes) is closed instead of held open.
+const HEADER_TIME: Duration = Duration::from_secs(10);
+
+fn limit_header_time(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+) {
+    builder.http1().header_read_timeout(HEADER_TIME);
 }
 
 /// The router with its layers: metrics and request logs, and a panic in a

@@ -238,12 +238,7 @@ fn check_envelope(
         ));
     };
     let objects = match envelope.remove("objects") {
-        Some(Value::Array(objects)) if !objects.is_empty() => objects,
-        Some(Value::Array(_)) => {
-            return Err(ApiError::unprocessable(
-                "the envelope's objects list is empty; send at least one object",
-            ));
-        }
+        Some(Value::Array(objects)) => objects,
         Some(_) => {
             return Err(ApiError::unprocessable(
                 "the envelope's objects is not a list; send {\"objects\": [ ... ]}",
@@ -342,6 +337,9 @@ fn status_json(id: &str, requested: &str, slots: &[Slot], outcomes: &[ObjectOutc
     status.to_string()
 }
 
+/// How long a client gets to send a POST body.
+const BODY_TIME: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Reads the body, refusing more than `max` bytes (413) whatever Content-Length says.
 async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
     let declared = headers
@@ -351,10 +349,15 @@ async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Vec<u8
     if declared.is_some_and(|n| n > max as u64) {
         return Err(ApiError::too_large(max));
     }
-    match http_body_util::Limited::new(body, max).collect().await {
-        Ok(collected) => Ok(collected.to_bytes().to_vec()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::too_large(max)),
-        Err(e) => Err(ApiError::bad_request(format!(
+    let read = http_body_util::Limited::new(body, max).collect();
+    match tokio::time::timeout(BODY_TIME, read).await {
+        Err(_) => Err(ApiError::timeout(format!(
+            "the body did not arrive within {} seconds",
+            BODY_TIME.as_secs()
+        ))),
+        Ok(Ok(collected)) => Ok(collected.to_bytes().to_vec()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::too_large(max)),
+        Ok(Err(e)) => Err(ApiError::bad_request(format!(
             "could not read the body: {e}"
         ))),
     }
