@@ -18,21 +18,15 @@
 //! `curl` and `jq`. Without them the corresponding part panics when `CI` is set
 //! and is skipped with a loud note otherwise.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::harness::*;
 use crate::util::*;
 
-/// How long the node may take to print its address and answer /healthz.
-const STARTUP: Duration = Duration::from_secs(10);
-/// How long the node may take to stop after SIGTERM.
-const SHUTDOWN: Duration = Duration::from_secs(10);
 /// How long each client script may run.
 const SCRIPT: Duration = Duration::from_secs(600);
 
@@ -69,145 +63,6 @@ fn skip(what: &str, how: &str) {
     eprintln!("*** SKIPPED {what}.");
     eprintln!("*** To run it: {how}.");
     eprintln!("**********************************************************************\n");
-}
-
-/// A running `entente serve`; killed (and reaped) when dropped unless it was stopped.
-struct Node {
-    child: Child,
-    url: String,
-    log: PathBuf,
-}
-
-impl Node {
-    fn start(data: &Path, log: PathBuf) -> Node {
-        let stderr = File::create(&log).expect("a log file for the node's stderr");
-        let mut child = entente()
-            .arg("--data")
-            .arg(data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("entente serve starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut node = Node {
-            child,
-            url: String::new(),
-            log,
-        };
-
-        // The first stdout line names the address; the rest is drained so the
-        // node never blocks on a full pipe.
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let _ = tx.send(lines.next());
-            for _ in lines {}
-        });
-        let first = match rx.recv_timeout(STARTUP) {
-            Ok(Some(Ok(line))) => line,
-            other => panic!(
-                "entente serve printed no first line within {STARTUP:?} ({other:?})\n{}",
-                node.log_text()
-            ),
-        };
-        node.url = first
-            .strip_prefix("listening on ")
-            .filter(|u| u.starts_with("http://") && u.ends_with('/'))
-            .unwrap_or_else(|| {
-                panic!(
-                    "first line should be `listening on http://IP:PORT/`, got {first:?}\n{}",
-                    node.log_text()
-                )
-            })
-            .to_owned();
-        assert!(
-            !node.url.ends_with(":0/"),
-            "the node must print the port it got, not :0: {first}"
-        );
-
-        let deadline = Instant::now() + STARTUP;
-        loop {
-            match node.get("/healthz") {
-                Ok(status)
-                    if status.starts_with("HTTP/1.1 200") || status.starts_with("HTTP/1.0 200") =>
-                {
-                    break;
-                }
-                result => {
-                    if let Ok(Some(exit)) = node.child.try_wait() {
-                        panic!(
-                            "entente serve exited with {exit} during startup\n{}",
-                            node.log_text()
-                        );
-                    }
-                    assert!(
-                        Instant::now() < deadline,
-                        "GET /healthz did not answer 200 within {STARTUP:?}: {result:?}\n{}",
-                        node.log_text()
-                    );
-                    thread::sleep(Duration::from_millis(100));
-                }
-            }
-        }
-        node
-    }
-
-    /// host:port of the node.
-    fn authority(&self) -> &str {
-        self.url.trim_start_matches("http://").trim_end_matches('/')
-    }
-
-    /// A minimal HTTP/1.1 GET; returns the status line.
-    fn get(&self, path: &str) -> std::io::Result<String> {
-        let mut stream = TcpStream::connect(self.authority())?;
-        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.authority()
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        Ok(response.lines().next().unwrap_or_default().to_owned())
-    }
-
-    fn log_text(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        format!("--- node stderr:\n{text}")
-    }
-
-    /// Sends SIGTERM and waits (bounded) for the node to exit.
-    fn terminate(&mut self) -> ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill runs");
-        assert!(sent.success(), "kill -TERM {pid} failed");
-        let deadline = Instant::now() + SHUTDOWN;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("waiting for the node") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "entente serve did not stop within {SHUTDOWN:?} of SIGTERM\n{}",
-                self.log_text()
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
 }
 
 /// Runs a client script to completion (bounded); returns its status and output.
@@ -250,47 +105,6 @@ fn run_script(mut cmd: Command) -> (ExitStatus, String) {
         err.join().unwrap_or_default()
     );
     (status, text)
-}
-
-/// `entente user add NAME ARGS... --token`; returns the token (last stdout line).
-fn add_user(data: &Path, name: &str, rights: &[&str]) -> String {
-    let mut args = vec!["user", "add", name];
-    args.extend_from_slice(rights);
-    args.push("--token");
-    let out = run_expect(data, &args, 0);
-    let text = stdout(&out);
-    let token = text.lines().last().unwrap_or_default().trim().to_owned();
-    assert!(
-        !token.is_empty() && !token.contains(' '),
-        "user add should print the token last:\n{text}"
-    );
-    token
-}
-
-/// `entente user add NAME ARGS... --password-stdin` with `password` on stdin.
-fn add_user_with_password(data: &Path, name: &str, rights: &[&str], password: &str) {
-    let mut child = entente()
-        .arg("--data")
-        .arg(data)
-        .args(["user", "add", name])
-        .args(rights)
-        .arg("--password-stdin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the entente binary runs");
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    writeln!(stdin, "{password}").expect("the password goes to stdin");
-    drop(stdin);
-    let out = child.wait_with_output().expect("entente user add finishes");
-    assert!(
-        out.status.success(),
-        "entente user add {name} --password-stdin exited {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[cfg(unix)]

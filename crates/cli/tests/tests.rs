@@ -11,5 +11,11 @@ mod commands;
 mod crash;
 // Single-byte changes behind the store's back; the audit must find every one.
 mod tamper;
+// A running `entente serve` for the server tests.
+mod harness;
+// `entente serve`: HTTPS, loopback-only plain HTTP, first start, two processes.
+mod serve;
 // The running server against taxii2-client and curl.
 mod interop;
+// The TAXII node over raw HTTP: access per caller, hostile requests, kill -9 during POSTs.
+mod node;

@@ -10,6 +10,27 @@ use crate::error::ApiError;
 use crate::media::check_accept;
 use crate::state::AppState;
 
+/// Path parameters; a segment that is not valid (e.g. not UTF-8 once
+/// percent-decoded) gets a TAXII 404 rather than axum's plain-text 400.
+pub struct Path<T>(pub T);
+
+impl<T> FromRequestParts<AppState> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(e) => Err(ApiError::not_found(format!(
+                "no such resource: {}",
+                e.body_text()
+            ))),
+        }
+    }
+}
+
 /// An authenticated caller (log and operations endpoints).
 pub struct Caller(pub Arc<Principal>);
 

@@ -17,9 +17,9 @@ use tokio::sync::oneshot;
 
 use crate::metrics::Metrics;
 
-/// Builds a request's status resource `(id, JSON)` from its objects' outcomes,
-/// inside the transaction that stores them.
-pub type StatusFn = Box<dyn FnOnce(&[ObjectOutcome]) -> (String, String) + Send>;
+/// Builds a request's status resource from its objects' outcomes, inside the
+/// transaction that stores them.
+pub type StatusFn = Box<dyn FnOnce(&[ObjectOutcome]) -> store::Status + Send>;
 
 /// What a committed append job gives back.
 #[derive(Debug)]
@@ -217,9 +217,9 @@ fn try_group(
             let slice = &outcome.results[start..start + count];
             start += count;
             if let Some(make) = make.take() {
-                let (id, body) = make(slice);
-                bodies.push(body.clone());
-                statuses.push((id, body));
+                let status = make(slice);
+                bodies.push(status.body.clone());
+                statuses.push(status);
             }
         }
         statuses

@@ -69,6 +69,7 @@ pub use node::{DB_FILE, KEY_FILE, Node};
 pub use query::{Page, Query, Record, VersionFilter, object_bytes};
 pub use read::{ObjectVersion, PROOF_FORMAT, ProofBundle, ProofError, VerifiedProof, vkey};
 pub use schema::SCHEMA_VERSION;
+pub use serve::Status;
 pub use share::Access;
 pub use time::Micros;
 pub use write::{AppendOutcome, ObjectOutcome, Outcome};

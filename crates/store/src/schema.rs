@@ -30,7 +30,8 @@ pub const SCHEMA_VERSION: u32 = 2;
 ///   by every append and withdrawal, so TAXII's default view (latest
 ///   versions in `date_added` order) is one scan of `versions_by_date_added`,
 ///   which covers it: no lookup per row in the table itself.
-/// * `statuses` keeps the TAXII status resource of every write request; they
+/// * `statuses` keeps the TAXII status resource of every write request, and
+///   the user who made it (only they may read it); they
 ///   are not part of any log.
 const DDL: &str = "
 CREATE TABLE meta (
@@ -94,6 +95,7 @@ CREATE TABLE cosignatures (
 
 CREATE TABLE statuses (
     id      TEXT PRIMARY KEY,
+    owner   TEXT NOT NULL,
     created INTEGER NOT NULL,
     body    TEXT NOT NULL
 ) WITHOUT ROWID;
@@ -107,6 +109,7 @@ DROP INDEX versions_by_date_added;
 CREATE INDEX versions_by_date_added ON versions (cid, date_added, idx, withdrawn, latest);
 CREATE TABLE statuses (
     id      TEXT PRIMARY KEY,
+    owner   TEXT NOT NULL,
     created INTEGER NOT NULL,
     body    TEXT NOT NULL
 ) WITHOUT ROWID;

@@ -4,6 +4,29 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::error::Result;
+
+/// A TAXII status resource and who may read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// The status id (a UUID).
+    pub id: String,
+    /// The user whose request it reports.
+    pub owner: String,
+    /// The status resource, JSON.
+    pub body: String,
+}
+
+pub(crate) fn insert_status(
+    conn: &rusqlite::Connection,
+    status: &Status,
+    created: Micros,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO statuses (id, owner, created, body) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![status.id, status.owner, created.0, status.body])?;
+    Ok(())
+}
 use crate::time::Micros;
 use crate::{Store, collection, log};
 
@@ -51,21 +74,23 @@ impl Store {
         }
     }
 
-    /// Stores a TAXII status resource (JSON) under its id.
-    pub fn put_status(&mut self, id: &str, created: Micros, body: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO statuses (id, created, body) VALUES (?1, ?2, ?3)",
-            params![id, created.0, body],
-        )?;
-        Ok(())
+    /// Stores a TAXII status resource.
+    pub fn put_status(&mut self, status: &Status, created: Micros) -> Result<()> {
+        insert_status(&self.conn, status, created)
     }
 
     /// A stored status resource.
-    pub fn status(&self, id: &str) -> Result<Option<String>> {
+    pub fn status(&self, id: &str) -> Result<Option<Status>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT body FROM statuses WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
+            .prepare_cached("SELECT owner, body FROM statuses WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok(Status {
+                    id: id.to_owned(),
+                    owner: r.get(0)?,
+                    body: r.get(1)?,
+                })
+            })
             .optional()?)
     }
 

@@ -159,7 +159,7 @@ impl Store {
     }
 
     /// [`Store::append`], also storing the status resources `record` makes
-    /// from the outcome (`(id, JSON)` pairs) in the same transaction, so a
+    /// from the outcome in the same transaction, so a
     /// status never reports a write that did not commit, and a committed
     /// write always has its status.
     pub fn append_recording(
@@ -167,7 +167,7 @@ impl Store {
         collection: &str,
         objects: &[Validated<Object>],
         now: Micros,
-        record: impl FnOnce(&AppendOutcome) -> Vec<(String, String)>,
+        record: impl FnOnce(&AppendOutcome) -> Vec<crate::Status>,
     ) -> Result<AppendOutcome> {
         let Store {
             conn, node, edges, ..
@@ -421,13 +421,10 @@ impl Store {
 fn insert_statuses(
     tx: &rusqlite::Transaction<'_>,
     now: Micros,
-    statuses: &[(String, String)],
+    statuses: &[crate::Status],
 ) -> Result<()> {
-    let mut put = tx.prepare_cached(
-        "INSERT OR REPLACE INTO statuses (id, created, body) VALUES (?1, ?2, ?3)",
-    )?;
-    for (id, body) in statuses {
-        put.execute(params![id, now.0, body])?;
+    for status in statuses {
+        crate::serve::insert_status(tx, status, now)?;
     }
     Ok(())
 }

@@ -300,21 +300,35 @@ fn statuses_commit_with_their_batch() {
             "default",
             &[indicator(1, "2026-01-01T00:00:00.000Z", &[])],
             Micros(10),
-            |o| vec![("s1".into(), format!("{{\"results\":{}}}", o.results.len()))],
+            |o| {
+                vec![store::Status {
+                    id: "s1".into(),
+                    owner: "alice".into(),
+                    body: format!("{{\"results\":{}}}", o.results.len()),
+                }]
+            },
         )
         .unwrap();
     assert_eq!(out.size, 1);
+    let s1 = store.status("s1").unwrap().unwrap();
     assert_eq!(
-        store.status("s1").unwrap().as_deref(),
-        Some("{\"results\":1}")
+        (s1.owner.as_str(), s1.body.as_str()),
+        ("alice", "{\"results\":1}")
     );
     // A request with nothing to append still records its status.
     store
         .append_recording("default", &[], Micros(20), |_| {
-            vec![("s2".into(), "{}".into())]
+            vec![store::Status {
+                id: "s2".into(),
+                owner: "bob".into(),
+                body: "{}".into(),
+            }]
         })
         .unwrap();
-    assert_eq!(store.status("s2").unwrap().as_deref(), Some("{}"));
+    assert_eq!(
+        store.status("s2").unwrap().map(|s| s.body),
+        Some("{}".into())
+    );
     assert_eq!(store.prune_statuses(Micros(15)).unwrap(), 1);
     assert_eq!(store.status("s1").unwrap(), None);
     assert!(store.status("s2").unwrap().is_some());
@@ -376,7 +390,13 @@ fn a_schema_1_database_is_upgraded_on_open() {
         ids(&store.manifest("default", &q).unwrap()),
         [(id(1), "2026-01-03T00:00:00.000Z".into())]
     );
-    store.put_status("s", Micros(1), "{}").unwrap();
+    let status = store::Status {
+        id: "s".into(),
+        owner: "a".into(),
+        body: "{}".into(),
+    };
+    store.put_status(&status, Micros(1)).unwrap();
+    assert_eq!(store.status("s").unwrap(), Some(status));
     assert_eq!(
         store.audit("default", true, &mut |_| {}).unwrap().mismatch,
         None

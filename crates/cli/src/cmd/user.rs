@@ -52,14 +52,34 @@ pub fn add(global: &Global, args: UserAddArgs) -> Result<Verdict> {
     if kind == UserKind::Peer {
         // The store checks markings: a peer cannot join the audience of a
         // collection holding TLP:RED objects.
-        for name in &args.read {
-            if let Err(e) = store.share(name, &args.name, store::Access::Read) {
-                eprintln!("entente: {e}");
-                return Ok(Verdict::No);
+        let mut shared: Vec<(&str, store::Access)> = Vec::new();
+        let grants = args
+            .read
+            .iter()
+            .map(|c| (c.as_str(), store::Access::Read))
+            .chain(
+                args.write
+                    .iter()
+                    .map(|c| (c.as_str(), store::Access::Write)),
+            );
+        for (name, access) in grants {
+            let was = store.collection(name)?;
+            let already = match access {
+                store::Access::Read => was.audience.contains(&args.name),
+                store::Access::Write => was.writers.contains(&args.name),
+            };
+            match store.share(name, &args.name, access) {
+                Ok(_) if already => {}
+                Ok(_) => shared.push((name, access)),
+                Err(e) => {
+                    // All or nothing: undo the grants made so far.
+                    for (name, access) in shared {
+                        store.unshare(name, &args.name, access)?;
+                    }
+                    eprintln!("entente: {e}");
+                    return Ok(Verdict::No);
+                }
             }
-        }
-        for name in &args.write {
-            store.share(name, &args.name, store::Access::Write)?;
         }
     }
     config.users.push(UserConfig {

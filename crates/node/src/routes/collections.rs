@@ -1,6 +1,8 @@
 //! Collections: the list, and one collection, as the caller may use them.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};

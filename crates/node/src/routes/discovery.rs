@@ -1,6 +1,8 @@
 //! Discovery, the API root and status resources.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
@@ -16,12 +18,18 @@ pub async fn discovery(
     State(state): State<AppState>,
     _caller: TaxiiCaller,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Response {
     let settings = state.settings();
     let scheme = if settings.https { "https" } else { "http" };
-    let root = headers
+    // HTTP/1.1 names the host in Host, HTTP/2 in the request's authority.
+    let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| uri.authority().map(|a| a.to_string()));
+    let root = host
+        .as_deref()
         .filter(|h| {
             h.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
@@ -55,16 +63,18 @@ pub async fn api_root(State(state): State<AppState>, _caller: TaxiiCaller) -> Re
     )
 }
 
-/// `GET /api/status/{id}/`: status ids are random UUIDs, so knowing one is the capability to read it.
+/// `GET /api/status/{id}/`: only the user whose request it reports may read
+/// it (it names objects and log indexes); to anyone else it does not exist.
 pub async fn status(
     State(state): State<AppState>,
-    _caller: TaxiiCaller,
+    TaxiiCaller(caller): TaxiiCaller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let lookup = id.clone();
-    let body = state
+    let status = state
         .read(move |store| store.status(&lookup).map_err(ApiError::from))
         .await?
+        .filter(|s| s.owner == caller.name)
         .ok_or_else(|| ApiError::not_found(format!("no status {id:?} on this API root")))?;
-    Ok(taxii(StatusCode::OK, body))
+    Ok(taxii(StatusCode::OK, status.body))
 }

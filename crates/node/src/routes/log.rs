@@ -2,7 +2,9 @@
 //! collection can verify it: the latest signed checkpoint with its
 //! cosignatures, the C2SP tlog-tiles resources, and inclusion proofs.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
+
+use crate::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 

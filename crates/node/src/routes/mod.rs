@@ -98,14 +98,28 @@ pub(crate) fn taxii_json(status: StatusCode, value: &serde_json::Value) -> Respo
     taxii(status, value.to_string())
 }
 
+fn unknown_collection(key: &str) -> ApiError {
+    ApiError::not_found(format!("no collection {key:?} on this API root"))
+}
+
+fn find_collection(store: &store::Store, key: &str) -> Result<store::Collection, ApiError> {
+    match store.collection(key) {
+        Err(store::StoreError::UnknownCollection(_)) => Err(unknown_collection(key)),
+        other => Ok(other?),
+    }
+}
+
 /// Checks that `caller` may see the collection (404 otherwise: it does not
 /// exist for them) and, with `read`, may read it (403 otherwise).
-fn check_access(caller: &Principal, coll: &store::Collection, read: bool) -> Result<(), ApiError> {
+fn check_access(
+    caller: &Principal,
+    coll: &store::Collection,
+    key: &str,
+    read: bool,
+) -> Result<(), ApiError> {
     if !caller.can_see(coll) {
-        return Err(ApiError::not_found(format!(
-            "no collection {:?} on this API root",
-            coll.id
-        )));
+        // Word for word the answer for a collection that does not exist.
+        return Err(unknown_collection(key));
     }
     if read && !caller.can_read(coll) {
         return Err(ApiError::forbidden(format!(
@@ -125,8 +139,8 @@ pub(crate) async fn visible_collection(
     let caller = caller.clone();
     state
         .read(move |store| {
-            let coll = store.collection(&key)?;
-            check_access(&caller, &coll, false)?;
+            let coll = find_collection(store, &key)?;
+            check_access(&caller, &coll, &key, false)?;
             Ok(coll)
         })
         .await
@@ -143,8 +157,8 @@ pub(crate) async fn read_collection<R: Send + 'static>(
     let caller = caller.clone();
     state
         .read(move |store| {
-            let coll = store.collection(&key)?;
-            check_access(&caller, &coll, true)?;
+            let coll = find_collection(store, &key)?;
+            check_access(&caller, &coll, &key, true)?;
             f(store, &coll)
         })
         .await

@@ -3,7 +3,9 @@
 use std::io::Write as _;
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
+
+use crate::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use http_body_util::BodyExt as _;
@@ -387,10 +389,11 @@ pub async fn post_objects(
         .map_err(|e| ApiError::internal(format!("validation failed: {e}")))??;
     let status_id = uuid::Uuid::new_v4().to_string();
     let make_status: StatusFn = {
-        let status_id = status_id.clone();
-        Box::new(move |outcomes| {
-            let body = status_json(&status_id, &requested, &slots, outcomes);
-            (status_id, body)
+        let (id, owner) = (status_id.clone(), caller.name.clone());
+        Box::new(move |outcomes| store::Status {
+            body: status_json(&id, &requested, &slots, outcomes),
+            id,
+            owner,
         })
     };
     let appended = state
