@@ -65,6 +65,8 @@ impl Sequencer {
         metrics: Metrics,
     ) -> Result<(Sequencer, thread::JoinHandle<()>), StoreError> {
         let store = Store::open(data_dir)?;
+        // The checkpointer thread copies the WAL into the database instead.
+        store.defer_wal_checkpoints()?;
         let (tx, rx) = mpsc::channel();
         let handle = thread::Builder::new()
             .name("entente-sequencer".into())

@@ -89,6 +89,7 @@ pub async fn run(
         Err(e) => return Err(ServeError::Config(e)),
     }
     let reloader = tokio::spawn(reload_users(state.clone()));
+    let (stop_checkpoints, checkpointer) = start_checkpointer(data_dir)?;
     let app = app(state.clone());
 
     let handle = axum_server::Handle::new();
@@ -122,6 +123,8 @@ pub async fn run(
     };
     reloader.abort();
     let _ = reloader.await;
+    drop(stop_checkpoints);
+    let _ = tokio::task::spawn_blocking(move || checkpointer.join()).await;
     // The last handle to the sequencer goes with the state: the writer thread
     // finishes the jobs it was sent, then ends.
     drop(state);
@@ -176,6 +179,32 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
         tracing::debug!(%method, %path, status = status.as_u16(), ms = seconds * 1e3, "request");
     }
     response
+}
+
+/// How often the WAL is copied into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Starts the thread that checkpoints the WAL (the writer does not); it stops
+/// when the returned sender is dropped.
+fn start_checkpointer(
+    data_dir: &Path,
+) -> Result<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>), ServeError> {
+    let store = store::Store::open(data_dir)?;
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let handle = std::thread::Builder::new()
+        .name("entente-checkpointer".into())
+        .spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
+                if let Err(e) = store.checkpoint_wal() {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+                }
+            }
+            // A last one, so a stopped node leaves a short WAL behind.
+            let _ = store.checkpoint_wal();
+        })?;
+    Ok((stop, handle))
 }
 
 async fn reload_users(state: AppState) {

@@ -22,11 +22,21 @@ pub enum Kind {
 
 /// A STIX object. Build one with [`crate::validate`] (which wraps it in
 /// [`crate::Validated`]) or, unchecked, with [`Object::from_map_unchecked`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Object {
     /// Always a `Value::Object`.
     value: Value,
     kind: Kind,
+    /// The canonical JSON, once computed: an object never changes after it
+    /// is built, so it is canonicalised at most once, wherever that is cheapest
+    /// (a server does it on its worker threads, not in its single writer).
+    canonical: std::sync::OnceLock<Vec<u8>>,
+}
+
+impl PartialEq for Object {
+    fn eq(&self, other: &Object) -> bool {
+        self.kind == other.kind && self.value == other.value
+    }
 }
 
 impl Object {
@@ -34,6 +44,7 @@ impl Object {
         Object {
             value: Value::Object(map),
             kind,
+            canonical: std::sync::OnceLock::new(),
         }
     }
 
@@ -46,6 +57,7 @@ impl Object {
         Object {
             value: Value::Object(map),
             kind,
+            canonical: std::sync::OnceLock::new(),
         }
     }
 
@@ -145,8 +157,12 @@ impl Object {
         self.value
     }
 
-    /// The object's RFC 8785 canonical JSON.
-    pub fn canonical_bytes(&self) -> Result<Vec<u8>, crate::CanonicalError> {
-        crate::canonical::to_vec(&self.value)
+    /// The object's RFC 8785 canonical JSON, computed on the first call.
+    pub fn canonical_bytes(&self) -> Result<&[u8], crate::CanonicalError> {
+        if let Some(bytes) = self.canonical.get() {
+            return Ok(bytes);
+        }
+        let bytes = crate::canonical::to_vec(&self.value)?;
+        Ok(self.canonical.get_or_init(|| bytes))
     }
 }

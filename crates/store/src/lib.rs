@@ -168,6 +168,26 @@ impl Store {
         Ok(coll)
     }
 
+    /// Leaves WAL checkpoints to [`Store::checkpoint_wal`] instead of running
+    /// them inside commits: a server's single writer then spends its commits
+    /// appending, while another connection copies the WAL into the database.
+    pub fn defer_wal_checkpoints(&self) -> Result<()> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+
+    /// Copies what it can of the WAL into the database without waiting for
+    /// readers or writers (a PASSIVE checkpoint); returns the WAL frames
+    /// still to copy.
+    pub fn checkpoint_wal(&self) -> Result<u64> {
+        let (_busy, frames, copied): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        Ok((frames - copied).max(0) as u64)
+    }
+
     /// Finds a collection by id or alias.
     pub fn collection(&self, id_or_alias: &str) -> Result<Collection> {
         collection::find(&self.conn, id_or_alias)

@@ -77,13 +77,13 @@ struct StoredVersion {
 }
 
 /// A version appended earlier in the same batch, with its canonical bytes.
-struct BatchVersion {
+struct BatchVersion<'a> {
     stored: StoredVersion,
     versioned: bool,
-    canonical: Vec<u8>,
+    canonical: &'a [u8],
 }
 
-impl BatchVersion {
+impl BatchVersion<'_> {
     /// The stored version this object would duplicate, and whether its content is the same.
     fn matches(&self, version: Option<&str>, canonical: &[u8]) -> Option<(StoredVersion, bool)> {
         let same = self.canonical == canonical;
@@ -214,15 +214,14 @@ impl Store {
                     });
                     continue;
                 }
-                let canonical = stix::canonical::to_vec(object.as_value())
+                let canonical = object
+                    .canonical_bytes()
                     .map_err(|e| StoreError::Corrupt(format!("{id}: cannot canonicalise: {e}")))?;
                 let date_added = Micros(now.0.max(last_added.0 + 1));
                 let versioned = version_of(object);
 
                 let stored = match in_batch.get(&id) {
-                    Some(earlier) => earlier
-                        .iter()
-                        .find_map(|v| v.matches(versioned, &canonical)),
+                    Some(earlier) => earlier.iter().find_map(|v| v.matches(versioned, canonical)),
                     None => None,
                 };
                 let stored = match stored {
@@ -238,7 +237,7 @@ impl Store {
                                 })
                             })?
                             .collect::<rusqlite::Result<Vec<_>>>()?;
-                        find_stored(&tx, &coll, rows, versioned, &canonical)?
+                        find_stored(&tx, &coll, rows, versioned, canonical)?
                     }
                 };
                 if let Some((stored, same_content)) = stored {
@@ -271,7 +270,7 @@ impl Store {
                     None => date_added.to_string(),
                 };
 
-                let bytes = Entry::add_bytes(date_added, &canonical);
+                let bytes = Entry::add_bytes(date_added, canonical);
                 if bytes.len() > MAX_ENTRY_BYTES {
                     let err = StoreError::EntryTooLarge {
                         id: id.clone(),

@@ -266,10 +266,14 @@ fn check_envelope(
         }
         let (id, version) = (field(&object, "id"), version_of(&object));
         match stix::validate_with(object, &options) {
-            Ok(v) => {
-                valid.push(v);
-                slots.push(Slot::Valid);
-            }
+            // Canonicalised here, on a worker thread, so the single writer does not have to.
+            Ok(v) => match v.canonical_bytes() {
+                Ok(_) => {
+                    valid.push(v);
+                    slots.push(Slot::Valid);
+                }
+                Err(e) => slots.push(Slot::Invalid(id, version, format!("$: {e}"))),
+            },
             Err(invalid) => {
                 // Strict validation: SHOULD-level findings refuse an object too, so they are named.
                 let message = invalid
