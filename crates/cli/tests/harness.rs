@@ -1,6 +1,6 @@
 //! A running `entente serve` for tests: started on a free loopback port,
-//! waited for (bounded), stopped with SIGTERM or killed on drop; and the
-//! commands that give it users.
+//! waited for (bounded), stopped with SIGTERM, killed with SIGKILL, or killed
+//! on drop; and the commands that give it users.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -17,22 +17,72 @@ use crate::util::*;
 pub const STARTUP: Duration = Duration::from_secs(10);
 /// How long the node may take to stop after SIGTERM.
 pub const SHUTDOWN: Duration = Duration::from_secs(10);
+
+/// How a node is started, waited for and described in failure messages.
+#[derive(Debug, Clone, Copy)]
+pub struct Launch<'a> {
+    /// Arguments after `serve --listen 127.0.0.1:0`.
+    pub extra: &'a [&'a str],
+    /// With a CA, the node speaks HTTPS with a certificate it signs, and is
+    /// probed with curl.
+    pub ca: Option<&'a Path>,
+    /// How long the node may take to print its address and answer /healthz.
+    pub startup: Duration,
+    /// How long the node may take to stop after SIGTERM.
+    pub shutdown: Duration,
+    /// Show only this many last lines of the node's stderr in messages.
+    pub log_tail: Option<usize>,
+}
+
+impl Launch<'_> {
+    /// Plain HTTP, [`STARTUP`] and [`SHUTDOWN`], the whole log in messages.
+    pub const DEFAULT: Launch<'static> = Launch {
+        extra: &[],
+        ca: None,
+        startup: STARTUP,
+        shutdown: SHUTDOWN,
+        log_tail: None,
+    };
+}
+
 /// A running `entente serve`; killed (and reaped) when dropped unless it was stopped.
 pub struct Node {
     pub child: Child,
     pub url: String,
     log: PathBuf,
+    shutdown: Duration,
+    log_tail: Option<usize>,
 }
 
 impl Node {
     /// `entente serve --listen 127.0.0.1:0` over plain HTTP.
     pub fn start(data: &Path, log: PathBuf) -> Node {
-        Node::start_with(data, log, &[], None)
+        Node::launch(data, log, Launch::DEFAULT)
     }
 
     /// `entente serve --listen 127.0.0.1:0 EXTRA...`; with `ca`, the node
     /// speaks HTTPS with a certificate `ca` signs, and is probed with curl.
     pub fn start_with(data: &Path, log: PathBuf, extra: &[&str], ca: Option<&Path>) -> Node {
+        Node::launch(
+            data,
+            log,
+            Launch {
+                extra,
+                ca,
+                ..Launch::DEFAULT
+            },
+        )
+    }
+
+    /// `entente serve --listen 127.0.0.1:0` as `launch` says.
+    pub fn launch(data: &Path, log: PathBuf, launch: Launch) -> Node {
+        let Launch {
+            extra,
+            ca,
+            startup,
+            shutdown,
+            log_tail,
+        } = launch;
         let stderr = File::create(&log).expect("a log file for the node's stderr");
         let mut child = entente()
             .arg("--data")
@@ -49,6 +99,8 @@ impl Node {
             child,
             url: String::new(),
             log,
+            shutdown,
+            log_tail,
         };
 
         // The first stdout line names the address; the rest is drained so the
@@ -59,20 +111,20 @@ impl Node {
             let _ = tx.send(lines.next());
             for _ in lines {}
         });
-        let first = match rx.recv_timeout(STARTUP) {
+        let first = match rx.recv_timeout(startup) {
             Ok(Some(Ok(line))) => line,
             other => panic!(
-                "entente serve printed no first line within {STARTUP:?} ({other:?})\n{}",
+                "entente serve printed no first line within {startup:?} ({other:?})\n{}",
                 node.log_text()
             ),
         };
         let scheme = if ca.is_some() { "https://" } else { "http://" };
         node.url = first
             .strip_prefix("listening on ")
-            .filter(|u| u.starts_with(scheme) && u.ends_with('/'))
+            .filter(|u| u.starts_with(&format!("{scheme}127.0.0.1:")) && u.ends_with('/'))
             .unwrap_or_else(|| {
                 panic!(
-                    "first line should be `listening on {scheme}IP:PORT/`, got {first:?}\n{}",
+                    "first line should be `listening on {scheme}127.0.0.1:PORT/`, got {first:?}\n{}",
                     node.log_text()
                 )
             })
@@ -82,7 +134,7 @@ impl Node {
             "the node must print the port it got, not :0: {first}"
         );
 
-        let deadline = Instant::now() + STARTUP;
+        let deadline = Instant::now() + startup;
         loop {
             let probe = match ca {
                 None => node.get("/healthz"),
@@ -103,7 +155,7 @@ impl Node {
                     }
                     assert!(
                         Instant::now() < deadline,
-                        "GET /healthz did not answer 200 within {STARTUP:?}: {result:?}\n{}",
+                        "GET /healthz did not answer 200 within {startup:?}: {result:?}\n{}",
                         node.log_text()
                     );
                     thread::sleep(Duration::from_millis(100));
@@ -135,9 +187,28 @@ impl Node {
         Ok(response.lines().next().unwrap_or_default().to_owned())
     }
 
+    /// The node's stderr (its last lines, with a `log_tail`), for messages.
     pub fn log_text(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        format!("--- node stderr:\n{text}")
+        match self.log_tail {
+            None => format!("--- node stderr:\n{text}"),
+            Some(n) => {
+                let lines: Vec<&str> = text.lines().collect();
+                let tail = &lines[lines.len().saturating_sub(n)..];
+                format!("--- last lines of the node's stderr:\n{}", tail.join("\n"))
+            }
+        }
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// SIGKILL (`Child::kill` on Unix), and reap.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("the node can be killed");
+        self.child.wait().expect("the killed node is reaped");
     }
 
     /// Sends SIGTERM and waits (bounded) for the node to exit.
@@ -148,14 +219,15 @@ impl Node {
             .status()
             .expect("kill runs");
         assert!(sent.success(), "kill -TERM {pid} failed");
-        let deadline = Instant::now() + SHUTDOWN;
+        let deadline = Instant::now() + self.shutdown;
         loop {
             if let Some(status) = self.child.try_wait().expect("waiting for the node") {
                 return status;
             }
             assert!(
                 Instant::now() < deadline,
-                "entente serve did not stop within {SHUTDOWN:?} of SIGTERM\n{}",
+                "entente serve did not stop within {:?} of SIGTERM\n{}",
+                self.shutdown,
                 self.log_text()
             );
             thread::sleep(Duration::from_millis(50));
@@ -181,7 +253,7 @@ pub fn add_user(data: &Path, name: &str, rights: &[&str]) -> String {
     let text = stdout(&out);
     let token = text.lines().last().unwrap_or_default().trim().to_owned();
     assert!(
-        !token.is_empty() && !token.contains(' '),
+        token.len() > 20 && !token.contains(' '),
         "user add should print the token last:\n{text}"
     );
     token
@@ -213,21 +285,24 @@ pub fn add_user_with_password(data: &Path, name: &str, rights: &[&str], password
     );
 }
 
+/// `curl -s -o /dev/null -w %{http_code} --max-time SECONDS`: prints only
+/// the status code of what the caller adds.
+pub fn curl_code(seconds: &str) -> Command {
+    let mut curl = Command::new("curl");
+    curl.args([
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--max-time",
+        seconds,
+    ]);
+    curl
+}
+
 /// GET `url` with curl, trusting only `ca`; returns an HTTP status line.
 pub fn curl_status(ca: &Path, url: &str) -> std::io::Result<String> {
-    let out = Command::new("curl")
-        .args([
-            "-s",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "--max-time",
-            "5",
-            "--cacert",
-        ])
-        .arg(ca)
-        .arg(url)
-        .output()?;
+    let out = curl_code("5").arg("--cacert").arg(ca).arg(url).output()?;
     Ok(format!("HTTP/1.1 {}", String::from_utf8_lossy(&out.stdout)))
 }

@@ -17,11 +17,9 @@
 //! The client is a few lines over `TcpStream` (`Connection: close`, read and
 //! write timeouts), so that requests no HTTP library would send can be sent.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -31,6 +29,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
+use crate::harness::*;
 use crate::util::*;
 
 /// The TAXII 2.1 media type, exactly as every TAXII response must carry it.
@@ -44,140 +43,22 @@ const SHUTDOWN: Duration = Duration::from_secs(30);
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
 /// The most bytes of one response kept.
 const MAX_RESPONSE: usize = 64 << 20;
-/// Polling interval while waiting for a process.
-const POLL: Duration = Duration::from_millis(50);
 
 // ---------------------------------------------------------------------------
 // The server process.
 
-/// A running `entente serve`; killed and reaped when dropped.
-struct Server {
-    child: Child,
-    /// `127.0.0.1:PORT`.
-    addr: String,
-    log: PathBuf,
-}
+/// How this file's nodes are started: waits of [`STARTUP`] and [`SHUTDOWN`],
+/// and only the last lines of the node's stderr in messages.
+const LAUNCH: Launch<'static> = Launch {
+    startup: STARTUP,
+    shutdown: SHUTDOWN,
+    log_tail: Some(60),
+    ..Launch::DEFAULT
+};
 
-impl Server {
-    fn start(data: &Path, log: PathBuf) -> Server {
-        let stderr = File::create(&log)
-            .unwrap_or_else(|e| panic!("cannot create the log file {}: {e}", log.display()));
-        let mut child = entente()
-            .arg("--data")
-            .arg(data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .unwrap_or_else(|e| panic!("entente serve does not start: {e}"));
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let mut server = Server {
-            child,
-            addr: String::new(),
-            log,
-        };
-        // The first line names the address; the rest is drained so that the
-        // node never blocks on a full pipe.
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let _ = tx.send(lines.next());
-            for _ in lines {}
-        });
-        let first = match rx.recv_timeout(STARTUP) {
-            Ok(Some(Ok(line))) => line,
-            other => panic!(
-                "entente serve printed no first line within {STARTUP:?} ({other:?})\n{}",
-                server.log_text()
-            ),
-        };
-        server.addr = first
-            .strip_prefix("listening on http://")
-            .and_then(|rest| rest.strip_suffix('/'))
-            .filter(|addr| addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"))
-            .unwrap_or_else(|| {
-                panic!(
-                    "the first line should be `listening on http://127.0.0.1:PORT/`, got {first:?}\n{}",
-                    server.log_text()
-                )
-            })
-            .to_owned();
-        let attempts = STARTUP.as_millis() / POLL.as_millis();
-        for attempt in 0..=attempts {
-            let health = send(&server.addr, &Request::new("GET", "/healthz"));
-            if matches!(&health, Ok(reply) if reply.status == 200) {
-                break;
-            }
-            if let Ok(Some(exit)) = server.child.try_wait() {
-                panic!(
-                    "entente serve exited with {exit} during startup\n{}",
-                    server.log_text()
-                );
-            }
-            assert!(
-                attempt < attempts,
-                "GET /healthz did not answer 200 within {STARTUP:?}: {health:?}\n{}",
-                server.log_text()
-            );
-            thread::sleep(POLL);
-        }
-        server
-    }
-
-    /// Whether the process is still running.
-    fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    fn log_text(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let tail: Vec<&str> = text.lines().rev().take(60).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        format!("--- last lines of the node's stderr:\n{}", tail.join("\n"))
-    }
-
-    /// SIGKILL, and reap.
-    fn kill9(&mut self) {
-        // Child::kill is SIGKILL on Unix.
-        self.child
-            .kill()
-            .unwrap_or_else(|e| panic!("cannot kill the node: {e}"));
-        self.child
-            .wait()
-            .unwrap_or_else(|e| panic!("cannot reap the node: {e}"));
-    }
-
-    /// SIGTERM, and a bounded wait for the exit.
-    fn terminate(&mut self) -> ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
-        assert!(sent.success(), "kill -TERM {pid} failed");
-        let attempts = SHUTDOWN.as_millis() / POLL.as_millis();
-        for _ in 0..=attempts {
-            match self.child.try_wait() {
-                Ok(Some(status)) => return status,
-                Ok(None) => thread::sleep(POLL),
-                Err(e) => panic!("cannot wait for the node: {e}"),
-            }
-        }
-        panic!(
-            "entente serve did not stop within {SHUTDOWN:?} of SIGTERM\n{}",
-            self.log_text()
-        );
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
+/// `entente serve` on a free loopback port, as [`LAUNCH`] says.
+fn start_server(data: &Path, log: PathBuf) -> Node {
+    Node::launch(data, log, LAUNCH)
 }
 
 // ---------------------------------------------------------------------------
@@ -475,8 +356,8 @@ fn send(addr: &str, request: &Request) -> Result<Reply, String> {
 }
 
 /// Like [`send`], panicking with the node's log when there is no answer.
-fn must_send(server: &Server, request: &Request) -> Reply {
-    send(&server.addr, request).unwrap_or_else(|e| panic!("{e}\n{}", server.log_text()))
+fn must_send(server: &Node, request: &Request) -> Reply {
+    send(server.authority(), request).unwrap_or_else(|e| panic!("{e}\n{}", server.log_text()))
 }
 
 fn bearer(token: &str) -> String {
@@ -505,6 +386,52 @@ fn taxii_post(
     taxii("POST", target, Some(authorization))
         .header("Content-Type", TAXII)
         .body(body)
+}
+
+/// A TAXII POST of an envelope of `objects` into the collection `coll`.
+fn post_objects(coll: &str, authorization: &str, objects: &[Value]) -> Request {
+    taxii_post(
+        format!("/api/collections/{coll}/objects/"),
+        authorization,
+        envelope(objects),
+    )
+}
+
+/// A TAXII GET of the object `id` of the collection `coll`.
+fn get_object(coll: &str, id: &str, authorization: &str) -> Request {
+    taxii(
+        "GET",
+        format!("/api/collections/{coll}/objects/{id}/"),
+        Some(authorization),
+    )
+}
+
+/// The id of the collection `default`, asked of the node.
+fn default_collection_id(server: &Node, authorization: &str) -> String {
+    let reply = must_send(
+        server,
+        &taxii("GET", "/api/collections/default/", Some(authorization)),
+    );
+    let body = reply.json().unwrap_or_else(|e| panic!("GET default: {e}"));
+    body["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the default collection has no id: {body}"))
+        .to_owned()
+}
+
+/// Panics with every failure, if there is any: `N problem(s){context}:`.
+fn assert_no_failures(failures: &[String], context: &str) {
+    assert!(
+        failures.is_empty(),
+        "{} problem(s){context}:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Adds each of `problems` to `failures`, prefixed with `what`.
+fn report(failures: &mut Vec<String>, what: &str, problems: Vec<String>) {
+    failures.extend(problems.into_iter().map(|p| format!("{what}: {p}")));
 }
 
 /// What is wrong with `reply` as the TAXII error `status` (empty: nothing).
@@ -549,47 +476,6 @@ fn taxii_error_problems(reply: &Reply, status: u16) -> Vec<String> {
 // ---------------------------------------------------------------------------
 // Setup helpers.
 
-/// `entente user add NAME ARGS... --token`; returns the token.
-fn add_token_user(data: &Path, name: &str, rights: &[&str]) -> String {
-    let mut args = vec!["user", "add", name];
-    args.extend_from_slice(rights);
-    args.push("--token");
-    let out = run_expect(data, &args, 0);
-    let text = stdout(&out);
-    let token = text.lines().last().unwrap_or_default().trim().to_owned();
-    assert!(
-        token.len() > 20 && !token.contains(' '),
-        "user add should print the token last:\n{text}"
-    );
-    token
-}
-
-/// `entente user add NAME ARGS... --password-stdin`.
-fn add_password_user(data: &Path, name: &str, password: &str, rights: &[&str]) {
-    let mut child = entente()
-        .arg("--data")
-        .arg(data)
-        .args(["user", "add", name])
-        .args(rights)
-        .arg("--password-stdin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("entente user add does not run: {e}"));
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    writeln!(stdin, "{password}").unwrap_or_else(|e| panic!("cannot write the password: {e}"));
-    drop(stdin);
-    let out = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("entente user add: {e}"));
-    assert!(
-        out.status.success(),
-        "user add {name} --password-stdin failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// `entente collection create ALIAS`; returns the new collection's id.
 fn create_collection(data: &Path, alias: &str) -> String {
     let out = run_expect(data, &["collection", "create", alias], 0);
@@ -609,6 +495,40 @@ fn publish(data: &Path, dir: &Path, collection: &str, objects: &[Value]) {
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
     let file = file.to_string_lossy().into_owned();
     run_expect(data, &["publish", "--collection", collection, &file], 0);
+}
+
+/// Loads `entente.toml`, lets `edit` change it, and saves it.
+fn edit_config(data: &Path, edit: impl FnOnce(&mut node::config::Config)) {
+    let mut config = node::config::Config::load(data)
+        .unwrap_or_else(|e| panic!("cannot load entente.toml: {e}"));
+    edit(&mut config);
+    config
+        .save(data)
+        .unwrap_or_else(|e| panic!("cannot save entente.toml: {e}"));
+}
+
+/// `entente --json collection list`, parsed.
+fn collection_list(data: &Path) -> Value {
+    let listed = stdout(&run_expect(data, &["--json", "collection", "list"], 0));
+    serde_json::from_str(&listed)
+        .unwrap_or_else(|e| panic!("collection list --json is not JSON ({e}): {listed}"))
+}
+
+/// The entry of `alias` in a [`collection_list`].
+fn listed<'a>(list: &'a Value, alias: &str) -> Option<&'a Value> {
+    list.as_array()
+        .and_then(|l| l.iter().find(|c| c["alias"] == alias))
+}
+
+/// SIGTERM: the node must exit 0.
+fn stop(mut server: Node, when: &str) {
+    let status = server.terminate();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "{when}: entente serve should exit 0 on SIGTERM\n{}",
+        server.log_text()
+    );
 }
 
 /// `entente audit --deep` passes on every collection.
@@ -771,7 +691,22 @@ struct Seen {
     body: Vec<u8>,
 }
 
+impl Seen {
+    /// `request`, as sent to `host`, and the `reply` it got.
+    fn new(caller: usize, what: String, request: &Request, host: &str, reply: Reply) -> Seen {
+        Seen {
+            caller,
+            what,
+            request: request.bytes(host),
+            body: reply.body,
+        }
+    }
+}
+
 const SALT: u64 = 0x00e5_7e57;
+
+/// The rights of the writer of the tests on the collection `default`.
+const READ_WRITE_DEFAULT: [&str; 4] = ["--read", "default", "--write", "default"];
 
 /// The object each caller tries to delete in each collection.
 fn delete_target(caller: usize, coll: usize) -> Value {
@@ -815,13 +750,13 @@ fn access_matrix() {
         });
     }
     let read_all: Vec<&str> = ALIASES.iter().flat_map(|a| ["--read", a]).collect();
-    let reader = add_token_user(&data, "reader", &read_all);
+    let reader = add_user(&data, "reader", &read_all);
     let mut writer_rights = read_all.clone();
     writer_rights.extend(ALIASES.iter().flat_map(|a| ["--write", a]));
-    let writer = add_token_user(&data, "writer", &writer_rights);
-    let nobody = add_token_user(&data, "nobody", &[]);
+    let writer = add_user(&data, "writer", &writer_rights);
+    let nobody = add_user(&data, "nobody", &[]);
     let dana_password = "dana-password-1";
-    add_password_user(&data, "dana", dana_password, &["--read", "ops-internal"]);
+    add_user_with_password(&data, "dana", &["--read", "ops-internal"], dana_password);
 
     // A peer cannot join the audience of a collection holding a TLP:RED
     // object, and the refusal changes nothing.
@@ -847,20 +782,16 @@ fn access_matrix() {
         !users.contains("bravo"),
         "a refused user add left bravo behind: {users}"
     );
-    let listed = stdout(&run_expect(&data, &["--json", "collection", "list"], 0));
-    let listed: Value = serde_json::from_str(&listed)
-        .unwrap_or_else(|e| panic!("collection list --json is not JSON ({e}): {listed}"));
-    let red_entry = listed
-        .as_array()
-        .and_then(|l| l.iter().find(|c| c["alias"] == "ops-red"))
-        .unwrap_or_else(|| panic!("ops-red is not listed: {listed}"));
+    let list = collection_list(&data);
+    let red_entry =
+        listed(&list, "ops-red").unwrap_or_else(|| panic!("ops-red is not listed: {list}"));
     assert_eq!(
         red_entry["audience"],
         json!([]),
         "a refused user add changed the audience of ops-red"
     );
 
-    let bravo = add_token_user(
+    let bravo = add_user(
         &data,
         "bravo",
         &[
@@ -875,22 +806,19 @@ fn access_matrix() {
     // Grants added by hand that the audiences do not back: bravo may now
     // "read" ops-internal, ops-red and ops-shared-write and "write"
     // ops-internal and ops-shared-read in the file, and must get none of it.
-    let mut config = node::config::Config::load(&data)
-        .unwrap_or_else(|e| panic!("cannot load entente.toml: {e}"));
-    let entry = config
-        .users
-        .iter_mut()
-        .find(|u| u.name == "bravo")
-        .unwrap_or_else(|| panic!("user add did not write bravo to entente.toml"));
-    entry
-        .read
-        .extend(["ops-internal", "ops-red", "ops-shared-write"].map(String::from));
-    entry
-        .write
-        .extend(["ops-internal", "ops-shared-read"].map(String::from));
-    config
-        .save(&data)
-        .unwrap_or_else(|e| panic!("cannot save entente.toml: {e}"));
+    edit_config(&data, |config| {
+        let entry = config
+            .users
+            .iter_mut()
+            .find(|u| u.name == "bravo")
+            .unwrap_or_else(|| panic!("user add did not write bravo to entente.toml"));
+        entry
+            .read
+            .extend(["ops-internal", "ops-red", "ops-shared-write"].map(String::from));
+        entry
+            .write
+            .extend(["ops-internal", "ops-shared-read"].map(String::from));
+    });
     // charlie, a peer written into the file by hand: grants on everything,
     // in no audience and among no writers.
     let charlie = node::config::new_token();
@@ -906,66 +834,57 @@ fn access_matrix() {
         .and_then(|mut f| f.write_all(block.as_bytes()))
         .unwrap_or_else(|e| panic!("cannot append to {}: {e}", config_path.display()));
 
-    let callers = vec![
-        Caller {
-            name: "anonymous",
-            authorization: Option::None,
-            access: Option::None,
-        },
-        Caller {
-            name: "wrong bearer token",
-            authorization: Some(bearer("ent_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")),
-            access: Option::None,
-        },
-        Caller {
-            name: "dana with a wrong password",
-            authorization: Some(basic("dana", "dana-password-2")),
-            access: Option::None,
-        },
-        Caller {
-            name: "writer's name with reader's token",
-            authorization: Some(basic("writer", &reader)),
-            access: Option::None,
-        },
-        Caller {
-            name: "reader (bearer)",
-            authorization: Some(bearer(&reader)),
-            access: Some([R, R, R, R]),
-        },
-        Caller {
-            name: "reader (basic, token as password)",
-            authorization: Some(basic("reader", &reader)),
-            access: Some([R, R, R, R]),
-        },
-        Caller {
-            name: "writer",
-            authorization: Some(bearer(&writer)),
-            access: Some([RW, RW, RW, RW]),
-        },
-        Caller {
-            name: "nobody (no grants)",
-            authorization: Some(bearer(&nobody)),
-            access: Some([N, N, N, N]),
-        },
-        Caller {
-            name: "dana (basic, password)",
-            authorization: Some(basic("dana", dana_password)),
-            access: Some([R, N, N, N]),
-        },
-        Caller {
-            name: "peer bravo",
-            authorization: Some(bearer(&bravo)),
-            access: Some([N, R, W, N]),
-        },
-        Caller {
-            name: "peer charlie (grants by hand only)",
-            authorization: Some(bearer(&charlie)),
-            access: Some([N, N, N, N]),
-        },
-    ];
+    let callers: Vec<Caller> = [
+        ("anonymous", Option::None, Option::None),
+        (
+            "wrong bearer token",
+            Some(bearer("ent_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")),
+            Option::None,
+        ),
+        (
+            "dana with a wrong password",
+            Some(basic("dana", "dana-password-2")),
+            Option::None,
+        ),
+        (
+            "writer's name with reader's token",
+            Some(basic("writer", &reader)),
+            Option::None,
+        ),
+        ("reader (bearer)", Some(bearer(&reader)), Some([R, R, R, R])),
+        (
+            "reader (basic, token as password)",
+            Some(basic("reader", &reader)),
+            Some([R, R, R, R]),
+        ),
+        ("writer", Some(bearer(&writer)), Some([RW, RW, RW, RW])),
+        (
+            "nobody (no grants)",
+            Some(bearer(&nobody)),
+            Some([N, N, N, N]),
+        ),
+        (
+            "dana (basic, password)",
+            Some(basic("dana", dana_password)),
+            Some([R, N, N, N]),
+        ),
+        ("peer bravo", Some(bearer(&bravo)), Some([N, R, W, N])),
+        (
+            "peer charlie (grants by hand only)",
+            Some(bearer(&charlie)),
+            Some([N, N, N, N]),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, authorization, access)| Caller {
+        name,
+        authorization,
+        access,
+    })
+    .collect();
     assert_eq!(callers.len(), CALLERS_SEEDED);
 
-    let mut server = Server::start(&data, tmp.path().join("matrix.log"));
+    let mut server = start_server(&data, tmp.path().join("matrix.log"));
     let writer_auth = bearer(&writer);
     let mut failures: Vec<String> = Vec::new();
     let mut seen: Vec<Seen> = Vec::new();
@@ -973,11 +892,7 @@ fn access_matrix() {
     // A status resource per collection, from a POST by the writer.
     for (k, coll) in colls.iter_mut().enumerate() {
         let object = indicator(4000 + k as u64, SALT, 10);
-        let request = taxii_post(
-            format!("/api/collections/{}/objects/", coll.id),
-            &writer_auth,
-            envelope(std::slice::from_ref(&object)),
-        );
+        let request = post_objects(&coll.id, &writer_auth, std::slice::from_ref(&object));
         let reply = must_send(&server, &request);
         let status = reply.json().unwrap_or_else(|e| panic!("{e}"));
         assert!(
@@ -999,11 +914,7 @@ fn access_matrix() {
         let reply = must_send(&server, &request);
         let what = format!("{}: list collections", caller.name);
         match caller.access {
-            Option::None => {
-                for p in taxii_error_problems(&reply, 401) {
-                    failures.push(format!("{what}: {p}"));
-                }
-            }
+            Option::None => report(&mut failures, &what, taxii_error_problems(&reply, 401)),
             Some(access) => match reply.json() {
                 Ok(body) if reply.status == 200 => {
                     let listed = body["collections"].as_array().cloned().unwrap_or_default();
@@ -1031,12 +942,7 @@ fn access_matrix() {
                 _ => failures.push(format!("{what}: {} {}", reply.status, reply.text())),
             },
         }
-        seen.push(Seen {
-            caller: c,
-            what,
-            request: request.bytes(&server.addr),
-            body: reply.body,
-        });
+        seen.push(Seen::new(c, what, &request, server.authority(), reply));
 
         for (k, coll) in colls.iter().enumerate() {
             let access = caller.access.map(|a| a[k]);
@@ -1090,20 +996,15 @@ fn access_matrix() {
                         reply.text()
                     ));
                 } else if expected >= 400 {
-                    for p in taxii_error_problems(&reply, expected) {
-                        failures.push(format!("{what}: {p}"));
-                    }
+                    report(&mut failures, &what, taxii_error_problems(&reply, expected));
                 } else if let Some(access) = access {
-                    for p in success_problems(op, &reply, coll, access) {
-                        failures.push(format!("{what}: {p}"));
-                    }
+                    report(
+                        &mut failures,
+                        &what,
+                        success_problems(op, &reply, coll, access),
+                    );
                 }
-                seen.push(Seen {
-                    caller: c,
-                    what,
-                    request: request.bytes(&server.addr),
-                    body: reply.body,
-                });
+                seen.push(Seen::new(c, what, &request, server.authority(), reply));
             }
         }
     }
@@ -1131,11 +1032,7 @@ fn access_matrix() {
                     expect_status(Op::DeleteObject) != 200,
                 ),
             ] {
-                let request = taxii(
-                    "GET",
-                    format!("/api/collections/{}/objects/{}/", coll.id, id_of(&object)),
-                    Some(&writer_auth),
-                );
+                let request = get_object(&coll.id, &id_of(&object), &writer_auth);
                 let reply = must_send(&server, &request);
                 if (reply.status == 200) != present {
                     failures.push(format!(
@@ -1184,11 +1081,7 @@ fn access_matrix() {
     for (n, marking) in [(3001, TLP1_RED), (3002, TLP2_RED)] {
         let red = red_indicator(n, SALT, marking);
         let red_id = id_of(&red);
-        let into_shared = taxii_post(
-            format!("/api/collections/{}/objects/", colls[1].id),
-            &writer_auth,
-            envelope(std::slice::from_ref(&red)),
-        );
+        let into_shared = post_objects(&colls[1].id, &writer_auth, std::slice::from_ref(&red));
         let reply = must_send(&server, &into_shared);
         let what = format!("POST {red_id} marked {marking} into ops-shared-read");
         match reply.json() {
@@ -1207,11 +1100,7 @@ fn access_matrix() {
             }
             _ => failures.push(format!("{what}: {} {}", reply.status, reply.text())),
         }
-        let check = taxii(
-            "GET",
-            format!("/api/collections/{}/objects/{red_id}/", colls[1].id),
-            Some(&writer_auth),
-        );
+        let check = get_object(&colls[1].id, &red_id, &writer_auth);
         let reply = must_send(&server, &check);
         if reply.status != 404 {
             failures.push(format!(
@@ -1230,11 +1119,7 @@ fn access_matrix() {
             failures.push(format!("{what}: bravo sees it: {}", reply.text()));
         }
 
-        let into_internal = taxii_post(
-            format!("/api/collections/{}/objects/", colls[0].id),
-            &writer_auth,
-            envelope(std::slice::from_ref(&red)),
-        );
+        let into_internal = post_objects(&colls[0].id, &writer_auth, std::slice::from_ref(&red));
         let reply = must_send(&server, &into_internal);
         let what = format!("POST {red_id} marked {marking} into ops-internal");
         match reply.json() {
@@ -1245,11 +1130,7 @@ fn access_matrix() {
                 reply.text()
             )),
         }
-        let check = taxii(
-            "GET",
-            format!("/api/collections/{}/objects/{red_id}/", colls[0].id),
-            Some(&writer_auth),
-        );
+        let check = get_object(&colls[0].id, &red_id, &writer_auth);
         let reply = must_send(&server, &check);
         if reply.status != 200 || !contains(&reply.body, &red_id) {
             failures.push(format!(
@@ -1265,27 +1146,16 @@ fn access_matrix() {
         "the node died during the matrix\n{}",
         server.log_text()
     );
-    let status = server.terminate();
-    assert_eq!(
-        status.code(),
-        Some(0),
-        "entente serve should exit 0 on SIGTERM\n{}",
-        server.log_text()
-    );
+    stop(server, "after the access matrix");
     // The audiences are what `user add` made them; the hand edits changed none.
-    let listed = stdout(&run_expect(&data, &["--json", "collection", "list"], 0));
-    let listed: Value = serde_json::from_str(&listed)
-        .unwrap_or_else(|e| panic!("collection list --json is not JSON ({e}): {listed}"));
+    let list = collection_list(&data);
     for (alias, audience, writers) in [
         ("ops-internal", json!([]), json!([])),
         ("ops-shared-read", json!(["bravo"]), json!([])),
         ("ops-shared-write", json!([]), json!(["bravo"])),
         ("ops-red", json!([]), json!([])),
     ] {
-        let entry = listed
-            .as_array()
-            .and_then(|l| l.iter().find(|c| c["alias"] == alias));
-        match entry {
+        match listed(&list, alias) {
             Some(e) if e["audience"] == audience && e["writers"] == writers => {}
             other => failures.push(format!(
                 "{alias}: expected audience {audience} and writers {writers}, got {other:?}"
@@ -1294,12 +1164,7 @@ fn access_matrix() {
     }
     audit_deep(&data, "after the access matrix");
 
-    assert!(
-        failures.is_empty(),
-        "{} problem(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures, "");
 }
 
 /// What is wrong with a successful reply to `op`.
@@ -1526,6 +1391,14 @@ fn hostile_cases(addr: &str, token: &str, reader: &str, coll: &str, probe: &str)
     let log = format!("/api/collections/{coll}/log");
     let get = |target: &str| taxii("GET", target, Some(&auth));
     let post = |body: &[u8]| taxii_post(objects.as_str(), &auth, body);
+    // A POST whose framing headers are these, whatever the body.
+    let framed = |body: &[u8], headers: &[(&str, &str)]| {
+        let mut request = post(body).framed_by_hand();
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request
+    };
     // A valid object that is never stored: it only travels with requests that
     // must be refused before it is looked at.
     let fresh = envelope(&[indicator(1, 0xbad, 10)]);
@@ -1627,40 +1500,36 @@ fn hostile_cases(addr: &str, token: &str, reader: &str, coll: &str, probe: &str)
 
     // Too large: 413, whatever the framing. The declared lengths are sent
     // without the body: the server must answer from the headers alone.
-    add(
-        "Content-Length one over the maximum, no body sent",
-        post(b"")
-            .framed_by_hand()
-            .header("Content-Length", (MAX_BODY + 1).to_string()),
-        Expect::Error(413),
-    );
-    add(
-        "Content-Length of a terabyte, no body sent",
-        post(b"")
-            .framed_by_hand()
-            .header("Content-Length", "1000000000000"),
-        Expect::Error(413),
-    );
-    add(
-        "Content-Length over the maximum with Expect: 100-continue",
-        post(b"")
-            .framed_by_hand()
-            .header("Content-Length", "10000000")
-            .header("Expect", "100-continue"),
-        Expect::Error(413),
-    );
+    let one_over = (MAX_BODY + 1).to_string();
     let mut big = Vec::new();
     for _ in 0..(MAX_BODY / 4096 + 2) {
         big.extend_from_slice(format!("1000\r\n{}\r\n", " ".repeat(4096)).as_bytes());
     }
     big.extend_from_slice(b"0\r\n\r\n");
-    add(
-        "a chunked body over the maximum",
-        post(&big)
-            .framed_by_hand()
-            .header("Transfer-Encoding", "chunked"),
-        Expect::Error(413),
-    );
+    for (name, body, headers) in [
+        (
+            "Content-Length one over the maximum, no body sent",
+            &b""[..],
+            &[("Content-Length", one_over.as_str())][..],
+        ),
+        (
+            "Content-Length of a terabyte, no body sent",
+            b"",
+            &[("Content-Length", "1000000000000")],
+        ),
+        (
+            "Content-Length over the maximum with Expect: 100-continue",
+            b"",
+            &[("Content-Length", "10000000"), ("Expect", "100-continue")],
+        ),
+        (
+            "a chunked body over the maximum",
+            &big,
+            &[("Transfer-Encoding", "chunked")],
+        ),
+    ] {
+        add(name, framed(body, headers), Expect::Error(413));
+    }
 
     // Envelopes whose every object is refused: 202, all failures, nothing stored.
     let mut bad_objects: Vec<(&str, Value)> = vec![
@@ -2077,119 +1946,91 @@ fn hostile_cases(addr: &str, token: &str, reader: &str, coll: &str, probe: &str)
     let smuggled =
         format!("GET /api/collections/ HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\n\r\n");
     let chunked_body = format!("5\r\n{{\"a\":\r\n0\r\n\r\n{smuggled}");
-    add(
-        "Content-Length then Transfer-Encoding, a request smuggled behind",
-        post(chunked_body.as_bytes())
-            .framed_by_hand()
-            .header("Content-Length", "4")
-            .header("Transfer-Encoding", "chunked"),
-        Expect::Error(400),
-    );
-    add(
-        "Transfer-Encoding then Content-Length, a request smuggled behind",
-        post(chunked_body.as_bytes())
-            .framed_by_hand()
-            .header("Transfer-Encoding", "chunked")
-            .header("Content-Length", "200"),
-        Expect::Error(400),
-    );
-    add(
-        "a request pipelined behind Connection: close",
-        post(format!("{{{smuggled}").as_bytes())
-            .framed_by_hand()
-            .header("Content-Length", "1"),
-        Expect::Error(400),
-    );
-    for (name, headers) in [
+    let pipelined = format!("{{{smuggled}");
+    for (name, body, headers) in [
+        (
+            "Content-Length then Transfer-Encoding, a request smuggled behind",
+            &chunked_body,
+            &[("Content-Length", "4"), ("Transfer-Encoding", "chunked")][..],
+        ),
+        (
+            "Transfer-Encoding then Content-Length, a request smuggled behind",
+            &chunked_body,
+            &[("Transfer-Encoding", "chunked"), ("Content-Length", "200")],
+        ),
+        (
+            "a request pipelined behind Connection: close",
+            &pipelined,
+            &[("Content-Length", "1")],
+        ),
+    ] {
+        add(name, framed(body.as_bytes(), headers), Expect::Error(400));
+    }
+    let chunked = [("Transfer-Encoding", "chunked")];
+    for (name, request) in [
         (
             "two different Content-Lengths",
-            vec![("Content-Length", "5"), ("Content-Length", "6")],
+            framed(
+                b"{\"a\"}",
+                &[("Content-Length", "5"), ("Content-Length", "6")],
+            ),
         ),
-        ("a negative Content-Length", vec![("Content-Length", "-1")]),
+        (
+            "a negative Content-Length",
+            framed(b"{\"a\"}", &[("Content-Length", "-1")]),
+        ),
         (
             "a Content-Length over u64",
-            vec![("Content-Length", "99999999999999999999999")],
+            framed(b"{\"a\"}", &[("Content-Length", "99999999999999999999999")]),
         ),
         (
             "a Content-Length that is not a number",
-            vec![("Content-Length", "abc")],
+            framed(b"{\"a\"}", &[("Content-Length", "abc")]),
         ),
         (
             "Transfer-Encoding not ending in chunked",
-            vec![("Transfer-Encoding", "chunked, identity")],
+            framed(b"{\"a\"}", &[("Transfer-Encoding", "chunked, identity")]),
         ),
         (
             "an unknown Transfer-Encoding",
-            vec![("Transfer-Encoding", "xchunked")],
+            framed(b"{\"a\"}", &[("Transfer-Encoding", "xchunked")]),
+        ),
+        (
+            "Transfer-Encoding in HTTP/1.0",
+            framed(b"5\r\n{\"a\":\r\n0\r\n\r\n", &chunked).version("HTTP/1.0"),
+        ),
+        (
+            "a bad chunk size",
+            framed(b"zz\r\n{}\r\n0\r\n\r\n", &chunked),
+        ),
+        (
+            "a body shorter than its Content-Length",
+            framed(b"{\"objects\"", &[("Content-Length", "100")]).half_close(),
+        ),
+        // Requests hyper refuses before the application sees them.
+        (
+            "a folded header line",
+            get("/api/").header("X-Folded", "a\r\n b"),
+        ),
+        (
+            "a header name with a space",
+            get("/api/").header("Bad Header", "x"),
+        ),
+        ("a NUL in the path", get("/api/\0/")),
+        (
+            "a raw 0xFF byte in the query",
+            Request::new("GET", [objects.as_bytes(), b"?match[id]=\xff"].concat())
+                .header("Authorization", &auth),
+        ),
+        ("a space in the path", get("/api/ collections/")),
+        ("HTTP/1.2", get("/api/").version("HTTP/1.2")),
+        (
+            "HTTP/2.0 in an HTTP/1 request line",
+            get("/api/").version("HTTP/2.0"),
         ),
     ] {
-        let mut request = post(b"{\"a\"}").framed_by_hand();
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
         add(name, request, Expect::HttpLayer(&[400]));
     }
-    add(
-        "Transfer-Encoding in HTTP/1.0",
-        post(b"5\r\n{\"a\":\r\n0\r\n\r\n")
-            .framed_by_hand()
-            .header("Transfer-Encoding", "chunked")
-            .version("HTTP/1.0"),
-        Expect::HttpLayer(&[400]),
-    );
-    add(
-        "a bad chunk size",
-        post(b"zz\r\n{}\r\n0\r\n\r\n")
-            .framed_by_hand()
-            .header("Transfer-Encoding", "chunked"),
-        Expect::HttpLayer(&[400]),
-    );
-    add(
-        "a body shorter than its Content-Length",
-        post(b"{\"objects\"")
-            .framed_by_hand()
-            .header("Content-Length", "100")
-            .half_close(),
-        Expect::HttpLayer(&[400]),
-    );
-
-    // Requests hyper refuses before the application sees them.
-    add(
-        "a folded header line",
-        get("/api/").header("X-Folded", "a\r\n b"),
-        Expect::HttpLayer(&[400]),
-    );
-    add(
-        "a header name with a space",
-        get("/api/").header("Bad Header", "x"),
-        Expect::HttpLayer(&[400]),
-    );
-    add(
-        "a NUL in the path",
-        get("/api/\0/"),
-        Expect::HttpLayer(&[400]),
-    );
-    add(
-        "a raw 0xFF byte in the query",
-        Request::new("GET", [objects.as_bytes(), b"?match[id]=\xff"].concat())
-            .header("Authorization", &auth),
-        Expect::HttpLayer(&[400]),
-    );
-    add(
-        "a space in the path",
-        get("/api/ collections/"),
-        Expect::HttpLayer(&[400]),
-    );
-    add(
-        "HTTP/1.2",
-        get("/api/").version("HTTP/1.2"),
-        Expect::HttpLayer(&[400]),
-    );
-    add(
-        "HTTP/2.0 in an HTTP/1 request line",
-        get("/api/").version("HTTP/2.0"),
-        Expect::HttpLayer(&[400]),
-    );
     // Over hyper's limits: it answers 414 or 431 itself (or just closes).
     add(
         "a path of 70,000 bytes",
@@ -2206,30 +2047,30 @@ fn hostile_cases(addr: &str, token: &str, reader: &str, coll: &str, probe: &str)
         get("/api/").header("X-Big", "b".repeat(1 << 20)),
         Expect::HttpLayer(&[400, 431]),
     );
-    let raw_cases: Vec<(&str, Vec<u8>)> = vec![
-        ("an HTTP/0.9 request", b"GET /api/\r\n\r\n".to_vec()),
+    let raw_cases: [(&str, &[u8]); 6] = [
+        ("an HTTP/0.9 request", b"GET /api/\r\n\r\n"),
         (
             "a TLS ClientHello",
-            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03".to_vec(),
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
         ),
-        ("a request line of spaces", b"   \r\n\r\n".to_vec()),
+        ("a request line of spaces", b"   \r\n\r\n"),
         (
             "extra spaces in the request line",
-            b"GET  /api/  HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            b"GET  /api/  HTTP/1.1\r\nHost: x\r\n\r\n",
         ),
         (
             "a header without a colon",
-            b"GET /api/ HTTP/1.1\r\nHost x\r\n\r\n".to_vec(),
+            b"GET /api/ HTTP/1.1\r\nHost x\r\n\r\n",
         ),
         (
             "a bare CR in a header value",
-            b"GET /api/ HTTP/1.1\r\nX-A: a\rb\r\n\r\n".to_vec(),
+            b"GET /api/ HTTP/1.1\r\nX-A: a\rb\r\n\r\n",
         ),
     ];
     for (name, raw) in raw_cases {
         cases.push(Case {
             name: name.to_owned(),
-            request: raw,
+            request: raw.to_vec(),
             half_close: true,
             expect: Expect::HttpLayer(&[400]),
         });
@@ -2244,20 +2085,13 @@ fn hostile_requests() {
     let seeded: Vec<Value> = (0..5).map(|n| indicator(n, 0x5eed, 50)).collect();
     publish(&data, tmp.path(), "default", &seeded);
     let probe = id_of(&seeded[0]);
-    let token = add_token_user(
-        &data,
-        "writer",
-        &["--read", "default", "--write", "default"],
-    );
-    let reader = add_token_user(&data, "reader", &["--read", "default"]);
-    let mut config = node::config::Config::load(&data)
-        .unwrap_or_else(|e| panic!("cannot load entente.toml: {e}"));
-    config.server.max_content_length = Some(MAX_BODY);
-    config
-        .save(&data)
-        .unwrap_or_else(|e| panic!("cannot save entente.toml: {e}"));
+    let token = add_user(&data, "writer", &READ_WRITE_DEFAULT);
+    let reader = add_user(&data, "reader", &["--read", "default"]);
+    edit_config(&data, |config| {
+        config.server.max_content_length = Some(MAX_BODY)
+    });
 
-    let mut server = Server::start(&data, tmp.path().join("hostile.log"));
+    let mut server = start_server(&data, tmp.path().join("hostile.log"));
     let auth = bearer(&token);
     let root = must_send(&server, &taxii("GET", "/api/", Some(&auth)));
     let root = root.json().unwrap_or_else(|e| panic!("GET /api/: {e}"));
@@ -2265,16 +2099,8 @@ fn hostile_requests() {
         root["max_content_length"], MAX_BODY,
         "[server] max_content_length was not applied: {root}"
     );
-    let coll = must_send(
-        &server,
-        &taxii("GET", "/api/collections/default/", Some(&auth)),
-    );
-    let coll = coll.json().unwrap_or_else(|e| panic!("GET default: {e}"));
-    let coll = coll["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("the default collection has no id: {coll}"))
-        .to_owned();
-    let checkpoint = |server: &Server| {
+    let coll = default_collection_id(&server, &auth);
+    let checkpoint = |server: &Node| {
         let reply = must_send(
             server,
             &Request::new("GET", format!("/api/collections/{coll}/log/checkpoint"))
@@ -2285,11 +2111,11 @@ fn hostile_requests() {
     };
     let before = checkpoint(&server);
 
-    let cases = hostile_cases(&server.addr, &token, &reader, &coll, &probe);
+    let cases = hostile_cases(server.authority(), &token, &reader, &coll, &probe);
     assert!(cases.len() >= 100, "only {} hostile requests", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
-        let outcome = exchange(&server.addr, case.request.clone(), case.half_close);
+        let outcome = exchange(server.authority(), case.request.clone(), case.half_close);
         // Shown when the test fails: what each request got.
         match &outcome {
             Ok(raw) => eprintln!(
@@ -2302,9 +2128,7 @@ fn hostile_requests() {
             ),
             Err(e) => eprintln!("{}: {e}", case.name),
         }
-        for p in case_problems(case, outcome) {
-            failures.push(format!("{}: {p}", case.name));
-        }
+        report(&mut failures, &case.name, case_problems(case, outcome));
         assert!(
             server.alive(),
             "the node died on: {}\n{}\nproblems so far:\n{}",
@@ -2325,21 +2149,9 @@ fn hostile_requests() {
             String::from_utf8_lossy(&after)
         ));
     }
-    let status = server.terminate();
-    assert_eq!(
-        status.code(),
-        Some(0),
-        "entente serve should exit 0 on SIGTERM\n{}",
-        server.log_text()
-    );
+    stop(server, "after the hostile requests");
     audit_deep(&data, "after the hostile requests");
-    assert!(
-        failures.is_empty(),
-        "{} problem(s) in {} hostile requests:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures, &format!(" in {} hostile requests", cases.len()));
 }
 
 // ---------------------------------------------------------------------------
@@ -2372,11 +2184,7 @@ fn poster(
         let objects: Vec<Value> = (0..count)
             .map(|n| indicator(n, salt + i, rng.gen_range(0..2000)))
             .collect();
-        let request = taxii_post(
-            format!("/api/collections/{coll}/objects/"),
-            &auth,
-            envelope(&objects),
-        );
+        let request = post_objects(&coll, &auth, &objects);
         // No answer, or a cut one: the server is gone.
         let Ok(reply) = send(&addr, &request) else {
             return;
@@ -2412,7 +2220,7 @@ fn poster(
 
 /// Every acknowledged (id, version) is served.
 fn check_acked(
-    server: &Server,
+    server: &Node,
     auth: &str,
     coll: &str,
     acked: &[(String, String)],
@@ -2420,12 +2228,7 @@ fn check_acked(
 ) -> Vec<String> {
     let mut problems = Vec::new();
     for (id, version) in acked {
-        let request = taxii(
-            "GET",
-            format!("/api/collections/{coll}/objects/{id}/"),
-            Some(auth),
-        );
-        let reply = must_send(server, &request);
+        let reply = must_send(server, &get_object(coll, id, auth));
         let found = reply.status == 200
             && reply.json().is_ok_and(|body| {
                 body["objects"].as_array().is_some_and(|l| {
@@ -2448,11 +2251,7 @@ fn check_acked(
 #[test]
 fn acknowledged_posts_survive_kill() {
     let (tmp, data, _vkey) = new_node();
-    let token = add_token_user(
-        &data,
-        "writer",
-        &["--read", "default", "--write", "default"],
-    );
+    let token = add_user(&data, "writer", &READ_WRITE_DEFAULT);
     let auth = bearer(&token);
     let seed = rand::random::<u64>();
     eprintln!("node kill test seed {seed}");
@@ -2462,23 +2261,19 @@ fn acknowledged_posts_survive_kill() {
     let mut coll = String::new();
 
     for run in 0..KILL_RUNS {
-        let mut server = Server::start(&data, tmp.path().join(format!("kill-{run}.log")));
+        let mut server = start_server(&data, tmp.path().join(format!("kill-{run}.log")));
         if coll.is_empty() {
-            let reply = must_send(
-                &server,
-                &taxii("GET", "/api/collections/default/", Some(&auth)),
-            );
-            let body = reply.json().unwrap_or_else(|e| panic!("GET default: {e}"));
-            coll = body["id"]
-                .as_str()
-                .unwrap_or_else(|| panic!("the default collection has no id: {body}"))
-                .to_owned();
+            coll = default_collection_id(&server, &auth);
         }
         let (tx, rx) = mpsc::channel();
         let posters: Vec<_> = (0..POSTERS)
             .map(|p| {
-                let (addr, auth, coll, tx) =
-                    (server.addr.clone(), auth.clone(), coll.clone(), tx.clone());
+                let (addr, auth, coll, tx) = (
+                    server.authority().to_owned(),
+                    auth.clone(),
+                    coll.clone(),
+                    tx.clone(),
+                );
                 let salt = (run << 40) | (p << 32);
                 let seed = rng.r#gen::<u64>();
                 thread::spawn(move || poster(addr, auth, coll, salt, seed, tx))
@@ -2493,7 +2288,7 @@ fn acknowledged_posts_survive_kill() {
             )
         });
         thread::sleep(Duration::from_micros(rng.gen_range(0..400_000)));
-        server.kill9();
+        server.kill();
         for handle in posters {
             handle
                 .join()
@@ -2514,7 +2309,7 @@ fn acknowledged_posts_survive_kill() {
             failures.join("\n")
         );
         audit_deep(&data, &format!("after SIGKILL in run {run}"));
-        let mut server = Server::start(&data, tmp.path().join(format!("restart-{run}.log")));
+        let server = start_server(&data, tmp.path().join(format!("restart-{run}.log")));
         failures.extend(check_acked(
             &server,
             &auth,
@@ -2527,29 +2322,12 @@ fn acknowledged_posts_survive_kill() {
             acked.len()
         );
         all_acked.extend(acked);
-        let status = server.terminate();
-        assert_eq!(
-            status.code(),
-            Some(0),
-            "run {run}: entente serve should exit 0 on SIGTERM\n{}",
-            server.log_text()
-        );
+        stop(server, &format!("run {run}"));
     }
 
-    let mut server = Server::start(&data, tmp.path().join("final.log"));
+    let server = start_server(&data, tmp.path().join("final.log"));
     failures.extend(check_acked(&server, &auth, &coll, &all_acked, "at the end"));
-    let status = server.terminate();
-    assert_eq!(
-        status.code(),
-        Some(0),
-        "entente serve should exit 0 on SIGTERM\n{}",
-        server.log_text()
-    );
+    stop(server, "at the end");
     audit_deep(&data, "at the end");
-    assert!(
-        failures.is_empty(),
-        "{} problem(s), seed {seed}:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures, &format!(", seed {seed}"));
 }

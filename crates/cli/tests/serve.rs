@@ -114,16 +114,7 @@ fn two_processes_on_one_data_directory_share_cursors() {
     let b = Node::start(&data, tmp.path().join("b.log"));
     let bundle = bundle(30, 7);
     let envelope = serde_json::json!({ "objects": bundle["objects"] });
-    let posted = Command::new("curl")
-        .args([
-            "-s",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "--max-time",
-            "20",
-        ])
+    let posted = curl_code("20")
         .args(["-H", &format!("Authorization: Bearer {token}")])
         .args(["-H", "Content-Type: application/taxii+json;version=2.1"])
         .args(["--data-binary", &envelope.to_string()])
