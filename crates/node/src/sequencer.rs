@@ -65,8 +65,9 @@ impl Sequencer {
         metrics: Metrics,
     ) -> Result<(Sequencer, thread::JoinHandle<()>), StoreError> {
         let store = Store::open(data_dir)?;
-        // The checkpointer thread copies the WAL into the database instead.
-        store.defer_wal_checkpoints()?;
+        // The checkpointer thread copies the WAL into the database; the
+        // writer's commits only do it if that falls behind by 128 MiB.
+        store.defer_wal_checkpoints(8192)?;
         let (tx, rx) = mpsc::channel();
         let handle = thread::Builder::new()
             .name("entente-sequencer".into())

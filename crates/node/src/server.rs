@@ -182,7 +182,7 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
 }
 
 /// How often the WAL is copied into the database.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// Starts the thread that checkpoints the WAL (the writer does not); it stops
 /// when the returned sender is dropped.

@@ -168,11 +168,14 @@ impl Store {
         Ok(coll)
     }
 
-    /// Leaves WAL checkpoints to [`Store::checkpoint_wal`] instead of running
-    /// them inside commits: a server's single writer then spends its commits
-    /// appending, while another connection copies the WAL into the database.
-    pub fn defer_wal_checkpoints(&self) -> Result<()> {
-        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    /// Leaves WAL checkpoints to another connection calling
+    /// [`Store::checkpoint_wal`] often, instead of running them inside this
+    /// one's commits: a server's single writer then spends its commits
+    /// appending. This connection still checkpoints, as a safety net, once
+    /// the WAL reaches `max_pages` pages.
+    pub fn defer_wal_checkpoints(&self, max_pages: u32) -> Result<()> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", max_pages)?;
         Ok(())
     }
 

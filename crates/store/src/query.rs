@@ -182,7 +182,7 @@ fn run<T>(
     coll: &Collection,
     query: &Query,
     with_data: bool,
-    mut make: impl FnMut(Record, Option<Vec<u8>>) -> Result<T>,
+    mut make: impl FnMut(Record, Option<&[u8]>) -> Result<T>,
 ) -> Result<Page<T>> {
     if !query.spec_version_matches {
         return Ok(Page::empty());
@@ -202,7 +202,12 @@ fn run<T>(
             date_added: Micros(row.get(2)?),
             index: row.get::<_, i64>(3)? as u64,
         };
-        let data = if with_data { Some(row.get(4)?) } else { None };
+        // Borrowed from SQLite's row buffer: the entry is not copied here.
+        let data = if with_data {
+            Some(row.get_ref(4)?.as_blob().map_err(rusqlite::Error::from)?)
+        } else {
+            None
+        };
         page.items.push(make(record, data)?);
     }
     Ok(page)
@@ -230,17 +235,35 @@ impl Store {
     /// A page of a collection's objects: each selected version with the
     /// object's canonical JSON bytes, exactly as they are in the log.
     pub fn objects(&self, collection: &str, query: &Query) -> Result<Page<(Record, Vec<u8>)>> {
+        let mut objects = Vec::new();
+        let page = self.objects_into(collection, query, |_, object| {
+            objects.push(object.to_vec());
+        })?;
+        Ok(Page {
+            items: page.items.into_iter().zip(objects).collect(),
+            more: page.more,
+        })
+    }
+
+    /// [`Store::objects`] without copies: `each` sees every selected object's
+    /// bytes, in order, straight from the database page, to write them
+    /// wherever they go (a response body).
+    pub fn objects_into(
+        &self,
+        collection: &str,
+        query: &Query,
+        mut each: impl FnMut(&Record, &[u8]),
+    ) -> Result<Page<Record>> {
         let coll = collection::find(&self.conn, collection)?;
         run(&self.conn, &coll, query, true, |r, data| {
-            let entry = data.unwrap_or_default();
-            let object = object_bytes(&entry).ok_or_else(|| {
+            let object = data.and_then(object_bytes).ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "entry {} of {} is not the add entry the index says; run `entente audit`",
                     r.index, coll.id
                 ))
             })?;
-            let object = object.to_vec();
-            Ok((r, object))
+            each(&r, object);
+            Ok(r)
         })
     }
 

@@ -27,7 +27,7 @@ fn page_headers<T>(response: &mut Response, page: &Page<T>, record: impl Fn(&T) 
     date_added_headers(response.headers_mut(), first, last);
 }
 
-/// `{"more":…,"next":…,` — the head every paged resource shares.
+/// `{"more":…,"next":…` — the members every paged resource has.
 fn page_head<T>(page: &Page<T>, record: impl Fn(&T) -> &Record) -> Vec<u8> {
     let mut out = Vec::new();
     let _ = write!(out, "{{\"more\":{}", page.more);
@@ -43,25 +43,37 @@ fn page_head<T>(page: &Page<T>, record: impl Fn(&T) -> &Record) -> Vec<u8> {
     out
 }
 
-/// An envelope, assembled from the objects' stored bytes without re-serialising them.
-fn envelope(page: Page<(Record, Vec<u8>)>) -> Response {
-    let size: usize = page.items.iter().map(|(_, o)| o.len() + 1).sum();
-    let mut body = page_head(&page, |(r, _)| r);
-    body.reserve(size + 16);
-    if !page.items.is_empty() {
-        body.extend_from_slice(b",\"objects\":[");
-        for (i, (_, object)) in page.items.iter().enumerate() {
-            if i > 0 {
-                body.push(b',');
-            }
-            body.extend_from_slice(object);
+/// The envelope of a page, written straight from the stored bytes (no
+/// re-serialising, no intermediate copies): the objects first, since JSON
+/// member order is free, then `more` and `next` once the page is known.
+fn read_envelope(
+    store: &store::Store,
+    coll: &store::Collection,
+    query: &store::Query,
+) -> Result<(Vec<u8>, Page<Record>), ApiError> {
+    const OPEN: &[u8] = b"{\"objects\":[";
+    let mut body = Vec::with_capacity(query.limit.min(100) * 1536 + 128);
+    body.extend_from_slice(OPEN);
+    let page = store.objects_into(&coll.id, query, |_, object| {
+        if body.len() > OPEN.len() {
+            body.push(b',');
         }
-        body.push(b']');
+        body.extend_from_slice(object);
+    })?;
+    if page.items.is_empty() {
+        body.clear();
+        body.push(b'{');
+    } else {
+        body.extend_from_slice(b"],");
     }
+    body.extend_from_slice(&page_head(&page, |r| r)[1..]);
     body.push(b'}');
-    let mut response = taxii(StatusCode::OK, Vec::new());
-    page_headers(&mut response, &page, |(r, _)| r);
-    *response.body_mut() = Body::from(body);
+    Ok((body, page))
+}
+
+fn envelope((body, page): (Vec<u8>, Page<Record>)) -> Response {
+    let mut response = taxii(StatusCode::OK, body);
+    page_headers(&mut response, &page, |r| r);
     response
 }
 
@@ -96,7 +108,7 @@ pub async fn get_objects(
 ) -> Result<Response, ApiError> {
     let query = params::parse(raw.as_deref(), Allowed::LIST)?;
     let page = read_collection(&state, &caller, key, move |store, coll| {
-        Ok(store.objects(&coll.id, &query)?)
+        read_envelope(store, coll, &query)
     })
     .await?;
     Ok(envelope(page))
@@ -131,11 +143,11 @@ pub async fn get_object(
     let mut query = params::parse(raw.as_deref(), Allowed::OBJECT)?;
     query.ids = vec![object.clone()];
     let page = read_collection(&state, &caller, key, move |store, coll| {
-        let page = store.objects(&coll.id, &query)?;
+        let (body, page) = read_envelope(store, coll, &query)?;
         if page.items.is_empty() && !store.is_live(&coll.id, &object)? {
             return Err(unknown_object(&object));
         }
-        Ok(page)
+        Ok((body, page))
     })
     .await?;
     Ok(envelope(page))
