@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{TransactionBehavior, params};
 use stix::{Object, Validated};
 
 use crate::entry::{Entry, MAX_ENTRY_BYTES};
@@ -183,15 +183,12 @@ impl Store {
         let mut in_batch: HashMap<String, Vec<BatchVersion>> = HashMap::new();
         {
             let mut lookup = tx.prepare_cached(
-                "SELECT version, idx, date_added, withdrawn FROM versions WHERE cid = ?1 AND id = ?2",
+                "SELECT version, idx, date_added, withdrawn, latest, vkey FROM versions WHERE cid = ?1 AND id = ?2",
             )?;
             let mut insert_entry =
                 tx.prepare_cached("INSERT INTO entries (cid, idx, data) VALUES (?1, ?2, ?3)")?;
             let mut insert_version = tx.prepare_cached(
                 "INSERT INTO versions (cid, id, version, date_added, idx, vkey, latest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            let mut latest_of = tx.prepare_cached(
-                "SELECT vkey FROM versions WHERE cid = ?1 AND id = ?2 AND latest = 1",
             )?;
             let mut clear_latest = tx.prepare_cached(
                 "UPDATE versions SET latest = 0 WHERE cid = ?1 AND id = ?2 AND latest = 1",
@@ -224,19 +221,31 @@ impl Store {
                     Some(earlier) => earlier.iter().find_map(|v| v.matches(versioned, canonical)),
                     None => None,
                 };
+                // The newest live version's key, from the same lookup (which sees
+                // this batch's earlier rows: they are in the transaction already).
+                let mut newest: Option<String> = None;
                 let stored = match stored {
                     Some(s) => Some(s),
                     None => {
-                        let rows = lookup
-                            .query_map(params![coll.cid, id], |r| {
-                                Ok(StoredVersion {
+                        let mut rows = Vec::new();
+                        for row in lookup.query_map(params![coll.cid, id], |r| {
+                            Ok((
+                                StoredVersion {
                                     version: r.get(0)?,
                                     index: r.get::<_, i64>(1)? as u64,
                                     date_added: Micros(r.get(2)?),
                                     withdrawn: r.get::<_, Option<i64>>(3)?.map(|w| w as u64),
-                                })
-                            })?
-                            .collect::<rusqlite::Result<Vec<_>>>()?;
+                                },
+                                r.get::<_, bool>(4)?,
+                                r.get::<_, String>(5)?,
+                            ))
+                        })? {
+                            let (row, latest, vkey) = row?;
+                            if latest {
+                                newest = Some(vkey);
+                            }
+                            rows.push(row);
+                        }
                         find_stored(&tx, &coll, rows, versioned, canonical)?
                     }
                 };
@@ -286,11 +295,7 @@ impl Store {
                 }
                 let index = next_index;
                 let vkey = crate::read::vkey(&version);
-                // The newest live version carries the `latest` mark (earlier ones of
-                // this batch are already in the table, so they count).
-                let newest: Option<String> = latest_of
-                    .query_row(params![coll.cid, id], |r| r.get(0))
-                    .optional()?;
+                // The newest live version carries the `latest` mark.
                 let latest = match newest {
                     Some(current) if current >= vkey => false,
                     Some(_) => {
