@@ -65,7 +65,7 @@ impl Sequencer {
         metrics: Metrics,
     ) -> Result<(Sequencer, thread::JoinHandle<()>), StoreError> {
         let store = Store::open(data_dir)?;
-        // The checkpointer thread copies the WAL into the database; the
+        // The housekeeping thread copies the WAL into the database; the
         // writer's commits only do it if that falls behind by 128 MiB.
         store.defer_wal_checkpoints(8192)?;
         let (tx, rx) = mpsc::channel();

@@ -69,14 +69,6 @@ pub async fn run(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    {
-        let mut store = store::Store::open(data_dir)?;
-        let cutoff = store::Micros(store::Micros::now().0 - STATUS_RETENTION_MICROS);
-        let pruned = store.prune_statuses(cutoff)?;
-        if pruned > 0 {
-            tracing::info!(pruned, "forgot status resources older than 7 days");
-        }
-    }
     let metrics = Metrics::new();
     let (sequencer, writer) = Sequencer::start(data_dir, metrics.clone())?;
     let state = AppState::new(data_dir, settings, sequencer, metrics)?;
@@ -89,7 +81,7 @@ pub async fn run(
         Err(e) => return Err(ServeError::Config(e)),
     }
     let reloader = tokio::spawn(reload_users(state.clone()));
-    let (stop_checkpoints, checkpointer) = start_checkpointer(data_dir)?;
+    let (stop_housekeeping, housekeeper) = start_housekeeper(data_dir)?;
     let app = app(state.clone());
 
     let handle = axum_server::Handle::new();
@@ -123,8 +115,8 @@ pub async fn run(
     };
     reloader.abort();
     let _ = reloader.await;
-    drop(stop_checkpoints);
-    let _ = tokio::task::spawn_blocking(move || checkpointer.join()).await;
+    drop(stop_housekeeping);
+    let _ = tokio::task::spawn_blocking(move || housekeeper.join()).await;
     // The last handle to the sequencer goes with the state: the writer thread
     // finishes the jobs it was sent, then ends.
     drop(state);
@@ -184,21 +176,41 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
 /// How often the WAL is copied into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
-/// Starts the thread that checkpoints the WAL (the writer does not); it stops
-/// when the returned sender is dropped.
-fn start_checkpointer(
+/// Forgets status resources past their retention.
+fn prune_statuses(store: &mut store::Store) {
+    let cutoff = store::Micros(store::Micros::now().0 - STATUS_RETENTION_MICROS);
+    match store.prune_statuses(cutoff) {
+        Ok(0) => {}
+        Ok(pruned) => tracing::info!(pruned, "forgot status resources older than 7 days"),
+        Err(e) => tracing::warn!(error = %e, "pruning status resources failed; will retry"),
+    }
+}
+
+/// How often old status resources are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Starts the housekeeping thread: it checkpoints the WAL (the writer does
+/// not) and prunes old status resources, at start and hourly. It stops when
+/// the returned sender is dropped.
+fn start_housekeeper(
     data_dir: &Path,
 ) -> Result<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>), ServeError> {
-    let store = store::Store::open(data_dir)?;
+    let mut store = store::Store::open(data_dir)?;
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let handle = std::thread::Builder::new()
-        .name("entente-checkpointer".into())
+        .name("entente-housekeeper".into())
         .spawn(move || {
+            let mut pruned_at = Instant::now();
+            prune_statuses(&mut store);
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                 stopped.recv_timeout(CHECKPOINT_EVERY)
             {
                 if let Err(e) = store.checkpoint_wal() {
                     tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+                }
+                if pruned_at.elapsed() >= PRUNE_EVERY {
+                    prune_statuses(&mut store);
+                    pruned_at = Instant::now();
                 }
             }
             // A last one, so a stopped node leaves a short WAL behind.
