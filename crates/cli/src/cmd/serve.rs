@@ -77,8 +77,12 @@ pub fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
             node::API_ROOT
         );
         if config.users.is_empty() {
+            let data = match &global.data {
+                Some(dir) => format!("--data {} ", dir.display()),
+                None => String::new(),
+            };
             eprintln!(
-                "No users yet. Create one (a running node picks it up):\n  entente user add alice --read default --write default --token"
+                "No users yet. Create one (a running node picks it up):\n  entente {data}user add alice --read default --write default --token"
             );
         }
     }
