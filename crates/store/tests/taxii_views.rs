@@ -402,3 +402,58 @@ fn a_schema_1_database_is_upgraded_on_open() {
         None
     );
 }
+
+#[test]
+fn the_deep_audit_checks_the_derived_version_columns() {
+    let (tmp, mut store) = populated();
+    store.withdraw("default", &id(2), Micros(20_000)).unwrap();
+    assert_eq!(
+        store.audit("default", true, &mut |_| {}).unwrap().mismatch,
+        None
+    );
+    let db = tmp.path().join("node").join(store::DB_FILE);
+    drop(store);
+    for (tamper, undo, needle) in [
+        (
+            "UPDATE versions SET latest = 0 WHERE version = '2026-01-03T00:00:00.000Z'",
+            "UPDATE versions SET latest = 1 WHERE version = '2026-01-03T00:00:00.000Z'",
+            "latest-version mark",
+        ),
+        (
+            "UPDATE versions SET latest = 1 WHERE version = '2026-01-01T00:00:00.000Z' AND id LIKE '%001'",
+            "UPDATE versions SET latest = 0 WHERE version = '2026-01-01T00:00:00.000Z' AND id LIKE '%001'",
+            "latest-version mark",
+        ),
+        (
+            "UPDATE versions SET latest = 1 WHERE id LIKE '%002'",
+            "UPDATE versions SET latest = 0 WHERE id LIKE '%002'",
+            "every version is withdrawn",
+        ),
+        (
+            "UPDATE versions SET vkey = '2099' WHERE id LIKE '%003'",
+            "UPDATE versions SET vkey = '2026-01-01T00:00:00.000000000' WHERE id LIKE '%003'",
+            "sort key",
+        ),
+    ] {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        assert_eq!(conn.execute(tamper, []).unwrap(), 1, "{tamper}");
+        drop(conn);
+        let store = Store::open(db.parent().unwrap()).unwrap();
+        let report = store.audit("default", true, &mut |_| {}).unwrap();
+        let what = report.mismatch.map(|m| m.what).unwrap_or_default();
+        assert!(what.contains(needle), "{tamper}: {what:?}");
+        // The shallow audit checks the log, which the tampering did not touch.
+        assert_eq!(
+            store.audit("default", false, &mut |_| {}).unwrap().mismatch,
+            None
+        );
+        drop(store);
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        assert_eq!(conn.execute(undo, []).unwrap(), 1, "{undo}");
+    }
+    let store = Store::open(db.parent().unwrap()).unwrap();
+    assert_eq!(
+        store.audit("default", true, &mut |_| {}).unwrap().mismatch,
+        None
+    );
+}

@@ -9,6 +9,7 @@
 //! * `entries` — reading and hashing entries on all cores, in log order.
 //! * `recompute` — the rebuilt tree and its tile-by-tile comparison.
 
+mod derived;
 mod entries;
 mod recompute;
 
@@ -209,6 +210,9 @@ impl Store {
                 recompute.tiles,
                 index_rows.as_mut(),
             )?;
+        }
+        if mismatch.is_none() && deep {
+            mismatch = derived::check(&tx, &coll)?;
         }
         report.mismatch = mismatch;
         Ok(report)
