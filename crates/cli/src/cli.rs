@@ -78,6 +78,22 @@ pub enum Command {
     /// Collections: create and list.
     #[command(subcommand)]
     Collection(CollectionCommand),
+    /// STIX patterns.
+    #[command(subcommand)]
+    Pattern(PatternCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatternCommand {
+    /// Check a STIX 2.1 pattern's syntax: exits 0 if valid; 1 if not, showing where
+    /// under the pattern with a caret and saying what was expected.
+    Check(PatternCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PatternCheckArgs {
+    /// The pattern, e.g. "[ipv4-addr:value = '198.51.100.7']".
+    pub pattern: String,
 }
 
 #[derive(Debug, Args)]

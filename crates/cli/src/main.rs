@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, CollectionCommand, Command, LogCommand, UserCommand};
+use crate::cli::{Cli, CollectionCommand, Command, LogCommand, PatternCommand, UserCommand};
 
 /// How a command ended, when it ran to completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,7 @@ fn main() -> ExitCode {
             cmd::collection::create(&cli.global, args)
         }
         Command::Collection(CollectionCommand::List) => cmd::collection::list(&cli.global),
+        Command::Pattern(PatternCommand::Check(args)) => cmd::pattern::check(&cli.global, args),
     };
     match result {
         Ok(Verdict::Ok) => ExitCode::SUCCESS,

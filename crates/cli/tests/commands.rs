@@ -330,3 +330,33 @@ fn the_bundle_itself_is_validated_too() {
         "{out}"
     );
 }
+
+#[test]
+fn pattern_check_answers_with_its_exit_code_and_a_caret() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let data = tmp.path().join("unused");
+    let out = run_expect(
+        &data,
+        &["pattern", "check", "[ipv4-addr:value = '198.51.100.7']"],
+        0,
+    );
+    assert_eq!(stdout(&out).trim(), "valid");
+    let pattern = "[ipv4-addr:value = '198.51.100.7'] WITHIN";
+    let out = run_expect(&data, &["pattern", "check", pattern], 1);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    // The error is at the end of the input, where WITHIN's number should be.
+    let end = pattern.chars().count();
+    assert!(
+        lines[0].contains(&format!("column {}", end + 1)) && lines[0].contains("seconds"),
+        "{text}"
+    );
+    assert_eq!(lines[1].trim_start(), pattern, "{text}");
+    let caret = lines[2].find('^').expect("a caret line");
+    assert_eq!(caret - lines[1].find('[').unwrap_or(0), end, "{text}");
+    let out = run_expect(&data, &["--json", "pattern", "check", "[a:b = ]"], 1);
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["byte_start"], 7);
+    assert!(!data.exists(), "checking a pattern needs no data directory");
+}

@@ -6,6 +6,7 @@ pub mod export;
 pub mod import;
 pub mod init;
 pub mod log;
+pub mod pattern;
 pub mod publish;
 pub mod serve;
 pub mod user;
