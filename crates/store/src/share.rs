@@ -28,10 +28,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let coll = collection::find(&tx, collection)?;
-        let mut list = match access {
-            Access::Read => coll.audience.clone(),
-            Access::Write => coll.writers.clone(),
-        };
+        let mut list = parties(&coll, access);
         if list.iter().any(|p| p == party) {
             return Ok(coll);
         }
@@ -57,14 +54,19 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let coll = collection::find(&tx, collection)?;
-        let mut list = match access {
-            Access::Read => coll.audience.clone(),
-            Access::Write => coll.writers.clone(),
-        };
+        let mut list = parties(&coll, access);
         list.retain(|p| p != party);
         set_list(&tx, &coll, access, &list)?;
         tx.commit()?;
         collection::find(&self.conn, &coll.id)
+    }
+}
+
+/// The parties with `access` to the collection.
+fn parties(coll: &Collection, access: Access) -> Vec<String> {
+    match access {
+        Access::Read => coll.audience.clone(),
+        Access::Write => coll.writers.clone(),
     }
 }
 

@@ -133,6 +133,20 @@ fn unknown_object(id: &str) -> ApiError {
     ApiError::not_found(format!("no object {id:?} in this collection"))
 }
 
+/// An empty page about one object is a 404 unless the object exists (its
+/// versions were only filtered out).
+fn require_object(
+    store: &store::Store,
+    coll: &store::Collection,
+    object: &str,
+    page_is_empty: bool,
+) -> Result<(), ApiError> {
+    if page_is_empty && !store.is_live(&coll.id, object)? {
+        return Err(unknown_object(object));
+    }
+    Ok(())
+}
+
 /// `GET …/objects/{object-id}/`
 pub async fn get_object(
     State(state): State<AppState>,
@@ -144,9 +158,7 @@ pub async fn get_object(
     query.ids = vec![object.clone()];
     let page = read_collection(&state, &caller, key, move |store, coll| {
         let (body, page) = read_envelope(store, coll, &query)?;
-        if page.items.is_empty() && !store.is_live(&coll.id, &object)? {
-            return Err(unknown_object(&object));
-        }
+        require_object(store, coll, &object, page.items.is_empty())?;
         Ok((body, page))
     })
     .await?;
@@ -165,9 +177,7 @@ pub async fn versions(
     query.versions.all = true;
     let page = read_collection(&state, &caller, key, move |store, coll| {
         let page = store.manifest(&coll.id, &query)?;
-        if page.items.is_empty() && !store.is_live(&coll.id, &object)? {
-            return Err(unknown_object(&object));
-        }
+        require_object(store, coll, &object, page.items.is_empty())?;
         Ok(page)
     })
     .await?;
