@@ -85,18 +85,11 @@ impl Metrics {
         self.inner.requests.get_or_create(&labels).inc();
     }
 
-    /// Counts appended objects and refreshes the collection's log size.
-    pub fn record_append(&self, collection: &str, added: u64, store: &store::Store) {
+    /// Counts appended objects and sets the collection's log size.
+    pub fn record_append(&self, collection: &str, added: u64, size: u64) {
         let labels = vec![("collection", collection.to_owned())];
         self.inner.appended.get_or_create(&labels).inc_by(added);
-        self.record_size(collection, store);
-    }
-
-    /// Refreshes a collection's log size from the store.
-    pub fn record_size(&self, collection: &str, store: &store::Store) {
-        if let Ok(coll) = store.collection(collection) {
-            self.set_size(&coll.id, coll.size);
-        }
+        self.set_size(collection, size);
     }
 
     /// Sets a collection's log size.

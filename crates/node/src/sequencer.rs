@@ -136,8 +136,9 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, metrics: Metrics) {
                     let result = store
                         .withdraw(&collection, &id, store::Micros::now())
                         .map(|(index, _)| index);
-                    if result.is_ok() {
-                        metrics.record_size(&collection, &store);
+                    if let Ok(index) = result {
+                        // The withdrawal is the log's last entry.
+                        metrics.set_size(&collection, index + 1);
                     }
                     let _ = reply.send(result);
                 }
@@ -164,13 +165,13 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, metrics: Metrics) {
 fn commit_group(store: &mut Store, collection: &str, jobs: Vec<AppendJob>, metrics: &Metrics) {
     let single = jobs.len() == 1;
     match try_group(store, collection, jobs) {
-        Ok(done) => {
+        Ok((done, size)) => {
             let added = done
                 .iter()
                 .flat_map(|(_, a)| &a.results)
                 .filter(|r| matches!(r.status, Outcome::Added { .. }))
                 .count();
-            metrics.record_append(collection, added as u64, store);
+            metrics.record_append(collection, added as u64, size);
             for (reply, appended) in done {
                 let _ = reply.send(Ok(appended));
             }
@@ -191,7 +192,11 @@ fn commit_group(store: &mut Store, collection: &str, jobs: Vec<AppendJob>, metri
     }
 }
 
-type Done = Vec<(oneshot::Sender<Result<Appended, String>>, Appended)>;
+/// Each job's reply and outcome, and the log's size after the batch.
+type Done = (
+    Vec<(oneshot::Sender<Result<Appended, String>>, Appended)>,
+    u64,
+);
 
 /// The jobs come back, rebuilt, when the transaction fails.
 fn try_group(
@@ -239,7 +244,7 @@ fn try_group(
                     (reply, Appended { results, status })
                 })
                 .collect();
-            Ok(done)
+            Ok((done, outcome.size))
         }
         Err(error) => {
             // The transaction rolled back. Rebuild the jobs from what is left:

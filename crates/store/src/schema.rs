@@ -92,7 +92,10 @@ CREATE TABLE cosignatures (
     line TEXT NOT NULL,
     PRIMARY KEY (cid, size, line)
 ) WITHOUT ROWID;
+";
 
+/// The status table, new in schema 2: created by both `DDL` and the upgrade.
+const STATUSES: &str = "
 CREATE TABLE statuses (
     id      TEXT PRIMARY KEY,
     owner   TEXT NOT NULL,
@@ -106,14 +109,7 @@ const MIGRATE_1_TO_2: &str = "
 ALTER TABLE versions ADD COLUMN vkey TEXT NOT NULL DEFAULT '';
 ALTER TABLE versions ADD COLUMN latest INTEGER NOT NULL DEFAULT 0;
 DROP INDEX versions_by_date_added;
-CREATE INDEX versions_by_date_added ON versions (cid, date_added, idx, withdrawn, latest);
-CREATE TABLE statuses (
-    id      TEXT PRIMARY KEY,
-    owner   TEXT NOT NULL,
-    created INTEGER NOT NULL,
-    body    TEXT NOT NULL
-) WITHOUT ROWID;
-";
+CREATE INDEX versions_by_date_added ON versions (cid, date_added, idx, withdrawn, latest);";
 
 /// Sets the connection up for durability: once a transaction commits, it is on disk.
 pub(crate) fn configure(conn: &Connection) -> Result<()> {
@@ -137,6 +133,7 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
 /// Creates the tables in a new database.
 pub(crate) fn create(conn: &Connection) -> Result<()> {
     conn.execute_batch(DDL)?;
+    conn.execute_batch(STATUSES)?;
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
         [SCHEMA_VERSION.to_string()],
@@ -178,6 +175,7 @@ fn migrate_from_1(conn: &mut Connection) -> Result<()> {
         return Ok(());
     }
     tx.execute_batch(MIGRATE_1_TO_2)?;
+    tx.execute_batch(STATUSES)?;
     let rows: Vec<(i64, String, String)> = tx
         .prepare("SELECT cid, id, version FROM versions")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
