@@ -87,6 +87,7 @@
 
 mod ast;
 mod error;
+mod eval;
 mod lexer;
 mod parser;
 mod print;
@@ -99,6 +100,7 @@ pub use ast::{
     Value, ValueClass,
 };
 pub use error::{ErrorKind, ParseError};
+pub use eval::{EvalError, matches};
 pub use parser::MAX_DEPTH;
 
 /// Parses a STIX 2.1 pattern (`pattern_type` `stix`).
