@@ -1,6 +1,8 @@
 //! The tests of one `[…]`, evaluated against one root SCO.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use fancy_regex::Regex;
@@ -75,7 +77,7 @@ impl<'t> Predicate<'t> {
             Test::Compare { op, value } => Predicate::Compare(*op, &value.value),
             Test::In(set) => Predicate::In(set),
             Test::Matches(text) => {
-                let src: String = text.value.nfc().collect();
+                let src = pcre_dollar(&text.value.nfc().collect::<String>());
                 // Spec 9.6.1: DOTALL, search anywhere.
                 let text_re = compile(&format!("(?s){src}"), &text.value)?;
                 // Against bytes, the expression applies to the octets, when
@@ -158,11 +160,80 @@ impl<'t> Predicate<'t> {
     }
 }
 
+/// Compiles `src`, or takes it from this thread's cache: a pattern is
+/// evaluated against many objects, and compiling dominates a single test.
 fn compile(src: &str, written: &str) -> Result<Regex, EvalError> {
-    Regex::new(src).map_err(|e| EvalError::Regex {
+    thread_local! {
+        static COMPILED: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+    }
+    /// Enough for every expression of a large indicator set's candidates;
+    /// past it the cache starts over rather than grow without bound.
+    const CAPACITY: usize = 4096;
+    if let Some(re) = COMPILED.with(|c| c.borrow().get(src).cloned()) {
+        return Ok(re);
+    }
+    let re = Regex::new(src).map_err(|e| EvalError::Regex {
         pattern: written.to_owned(),
         reason: e.to_string(),
-    })
+    })?;
+    COMPILED.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CAPACITY {
+            c.clear();
+        }
+        c.insert(src.to_owned(), re.clone());
+    });
+    Ok(re)
+}
+
+/// PCRE's `$` (without the `m` flag) matches at the end and before a final
+/// line feed; Rust's matches only at the end. Rewrites each `$` outside a
+/// character class to say what PCRE means. An expression that sets `m`
+/// itself keeps its `$`, which then means end of line in both.
+fn pcre_dollar(src: &str) -> String {
+    let sets_multiline = src.match_indices("(?").any(|(at, _)| {
+        src[at + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+            .take_while(|c| *c != '-')
+            .any(|c| c == 'm')
+    });
+    if sets_multiline || !src.contains('$') {
+        return src.to_owned();
+    }
+    let mut out = String::with_capacity(src.len() + 16);
+    let mut chars = src.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // A `]` first in a class (after an optional `^`) is literal.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(']');
+                    chars.next();
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            '$' if !in_class => out.push_str("(?=\\n?\\z)"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn search(re: &Regex, s: &str) -> Result<bool, EvalError> {
@@ -385,4 +456,30 @@ fn contained(inner: &str, outer: &str) -> Result<bool, EvalError> {
     let shift = o.width - o.prefix;
     let mask = if shift >= 128 { 0 } else { u128::MAX << shift };
     Ok(i.addr & mask == o.addr & mask)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pcre_dollar;
+
+    macro_rules! dollar {
+        ($name:ident, $src:expr, $want:expr) => {
+            #[test]
+            fn $name() {
+                assert_eq!(pcre_dollar($src), $want);
+            }
+        };
+    }
+
+    dollar!(end_anchor, "line2$", "line2(?=\\n?\\z)");
+    dollar!(escaped_dollar_is_literal, "cost\\$", "cost\\$");
+    dollar!(dollar_in_class_is_literal, "[$]x", "[$]x");
+    dollar!(bracket_first_in_class, "[]$]$", "[]$](?=\\n?\\z)");
+    dollar!(negated_class, "[^$]$", "[^$](?=\\n?\\z)");
+    dollar!(multiline_flag_keeps_dollar, "(?m)a$", "(?m)a$");
+    dollar!(
+        flag_turned_off_is_not_multiline,
+        "(?i-m)a$",
+        "(?i-m)a(?=\\n?\\z)"
+    );
 }
