@@ -88,6 +88,7 @@
 mod ast;
 mod error;
 mod eval;
+pub mod index;
 mod lexer;
 mod parser;
 mod print;

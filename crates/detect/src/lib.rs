@@ -1,0 +1,6 @@
+//! Detection over telemetry, with no I/O: readers that turn log lines into
+//! [`pattern::index::Event`]s, and the STIX sightings made from what the
+//! indicator index finds in them.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
