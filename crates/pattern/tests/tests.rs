@@ -6,4 +6,5 @@ mod conformance;
 mod matching;
 // Laws on generated input: printing then parsing gives the same tree; parsing
 // never panics.
+mod index;
 mod roundtrip;

@@ -41,6 +41,13 @@ pub(crate) fn holds<'a>(
     }
 }
 
+/// Whether a string value passes `test` (not negated): the confirmation of
+/// a candidate the index found by a literal the value contains.
+pub(crate) fn text_passes(test: &Test, value: &str) -> Result<bool, EvalError> {
+    let json = Json::String(value.to_owned());
+    Ok(Predicate::new(test)?.eval(&Val::Json(&json))? == Some(true))
+}
+
 fn test<'a>(c: &Comparison, root: &'a Json, obs: &Observation<'a>) -> Result<bool, EvalError> {
     if root.get("type").and_then(Json::as_str) != Some(c.path.object_type.as_str()) {
         return Ok(false);

@@ -15,9 +15,9 @@
 //! `number_observed` n counts as n interchangeable instances.
 
 mod bindings;
-mod compare;
-mod observed;
-mod path;
+pub(crate) mod compare;
+pub(crate) mod observed;
+pub(crate) mod path;
 mod time;
 
 use serde_json::Value as Json;
