@@ -98,6 +98,9 @@ pub(crate) struct Compiled {
 /// [`Matcher`] (one per thread; the index is shared read-only).
 pub struct Index {
     keys: Vec<KeyTable>,
+    /// Per key: whether its table holds anything, so that the many facts
+    /// no indicator asks about cost one test.
+    asked: Vec<bool>,
     key_ids: AHashMap<KeyPath, usize>,
     key_paths: Vec<ObjectPath>,
     /// For observed STIX objects: the keys rooted at each type.
@@ -119,6 +122,7 @@ impl Index {
         let known = keys::known_paths();
         let mut index = Index {
             keys: known.iter().map(|_| KeyTable::default()).collect(),
+            asked: Vec::new(),
             key_ids: known
                 .iter()
                 .cloned()
@@ -163,7 +167,8 @@ impl Index {
             }
         }
         index.stats.indicators = index.class.len();
-        index.stats.keys = index.keys.iter().filter(|t| t.heap_bytes() > 0).count();
+        index.asked = index.keys.iter().map(|t| t.heap_bytes() > 0).collect();
+        index.stats.keys = index.asked.iter().filter(|a| **a).count();
         (index, skipped)
     }
 

@@ -83,7 +83,7 @@ impl<'i> Matcher<'i> {
         let index = self.index;
         let candidates = &mut self.candidates;
         event.facts(|key, value, object| {
-            if let Some(table) = index.keys.get(key) {
+            if let (Some(true), Some(table)) = (index.asked.get(key), index.keys.get(key)) {
                 let object = object as u32;
                 table.find(value, |i| candidates.push((i, object)));
             }
