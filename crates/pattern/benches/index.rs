@@ -148,7 +148,7 @@ fn event(rng: &mut StdRng, t: i64, plant: Option<&(u8, String)>) -> Event<'stati
         protocols: vec![Cow::Borrowed("udp")],
         http: None,
     };
-    if kind >= 4 && kind < 7 || url.is_some() {
+    if (4..7).contains(&kind) || url.is_some() {
         let path = format!("/index/{}", rng.gen_range(0..1000));
         traffic.http = Some(HttpRequest {
             method: Some("GET".into()),
