@@ -81,6 +81,41 @@ pub enum Command {
     /// STIX patterns.
     #[command(subcommand)]
     Pattern(PatternCommand),
+    /// Run the active indicators over telemetry and report what they find as STIX sightings.
+    ///
+    /// Compiles the indicators of the named collections (default: all) into one index
+    /// and streams each file through it. Formats are detected per file or given with
+    /// --format: Zeek logs (conn, dns, http, ssl, files, smtp; TSV or JSON), Suricata
+    /// EVE JSON (dns, http, tls, flow, fileinfo, smtp), web access logs (combined or
+    /// common), NDJSON of STIX observed-data, and plain lists of values. Prints one
+    /// sighting per indicator hit (count, first and last seen, the objects seen) as a
+    /// bundle, or appends them to a collection with --publish; a summary goes to
+    /// stderr. A malformed line is reported with its line number and skipped.
+    Match(MatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    /// Telemetry files, or `-` for standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Use the indicators of this collection (id or alias); repeat for several [default: all]
+    #[arg(long = "collection", short = 'c', value_name = "COLLECTION")]
+    pub collections: Vec<String>,
+    /// Use the indicators of this STIX file (bundle, array or object) instead of the store's.
+    #[arg(long, value_name = "FILE", conflicts_with = "collections")]
+    pub indicators: Option<PathBuf>,
+    /// The format of every file: zeek, eve, access, stix or list [default: detected per file]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Append the sightings (with this party's identity and the observed data) to this
+    /// collection instead of printing them.
+    #[arg(long, value_name = "COLLECTION")]
+    pub publish: Option<String>,
+    /// Write the run's figures as one JSON object to FILE (indicators, index_build_seconds,
+    /// index_bytes, events, malformed, seconds, events_per_second, sightings, hits).
+    #[arg(long, value_name = "FILE")]
+    pub stats: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +123,26 @@ pub enum PatternCommand {
     /// Check a STIX 2.1 pattern's syntax: exits 0 if valid; 1 if not, showing where
     /// under the pattern with a caret and saying what was expected.
     Check(PatternCheckArgs),
+    /// Match a pattern against observed data: prints `true` or `false`.
+    ///
+    /// With --cases, reads JSON lines `{"pattern": ..., "observed": [...]}` and prints one
+    /// line per case, in order: `true`, `false` or `error: MESSAGE`.
+    Match(PatternMatchArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["pattern", "cases"])))]
+pub struct PatternMatchArgs {
+    /// The pattern (with --observed).
+    #[arg(long, requires = "observed")]
+    pub pattern: Option<String>,
+    /// A JSON file (`-` for standard input): a STIX bundle or an array of objects, the
+    /// observed-data objects and the objects they reference.
+    #[arg(long, value_name = "FILE")]
+    pub observed: Option<PathBuf>,
+    /// A JSON-lines file of cases (`-` for standard input).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["pattern", "observed"])]
+    pub cases: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -52,6 +52,8 @@ fn main() -> ExitCode {
         }
         Command::Collection(CollectionCommand::List) => cmd::collection::list(&cli.global),
         Command::Pattern(PatternCommand::Check(args)) => cmd::pattern::check(&cli.global, args),
+        Command::Pattern(PatternCommand::Match(args)) => cmd::pattern::matches(&cli.global, args),
+        Command::Match(args) => cmd::detect::run(&cli.global, args),
     };
     match result {
         Ok(Verdict::Ok) => ExitCode::SUCCESS,

@@ -4,3 +4,5 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+pub mod formats;
+pub mod sightings;

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod collection;
+pub mod detect;
 pub mod export;
 pub mod import;
 pub mod init;

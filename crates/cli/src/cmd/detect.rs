@@ -1,0 +1,465 @@
+//! `entente match`: the active indicators, compiled into one index, run over
+//! telemetry; the hits become STIX sightings.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use detect::formats::{self, Format, Reader, Record};
+use detect::sightings::Sightings;
+use pattern::index::{Index, Indicator, Micros};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::Verdict;
+use crate::cli::{Global, MatchArgs};
+use crate::input::{self, open_store};
+use crate::output;
+
+/// Malformed lines reported one by one; past this, only counted.
+const MALFORMED_SHOWN: u64 = 10;
+
+/// The fields of an indicator the index needs.
+#[derive(Deserialize)]
+struct IndicatorFields {
+    id: String,
+    #[serde(default)]
+    modified: Option<String>,
+    #[serde(default)]
+    pattern: Option<String>,
+    #[serde(default)]
+    pattern_type: Option<String>,
+    #[serde(default)]
+    valid_from: Option<String>,
+    #[serde(default)]
+    valid_until: Option<String>,
+    #[serde(default)]
+    revoked: bool,
+}
+
+/// Indicators by id, the latest version of each.
+#[derive(Default)]
+struct Loaded {
+    by_id: HashMap<String, IndicatorFields>,
+    /// Indicators whose patterns are not STIX patterns.
+    other_languages: usize,
+}
+
+impl Loaded {
+    fn add(&mut self, f: IndicatorFields) {
+        if f.pattern_type.as_deref().is_some_and(|t| t != "stix") {
+            self.other_languages += 1;
+            return;
+        }
+        let newer = match self.by_id.get(&f.id) {
+            Some(old) => micros(old.modified.as_deref()) < micros(f.modified.as_deref()),
+            None => true,
+        };
+        if newer {
+            self.by_id.insert(f.id.clone(), f);
+        }
+    }
+}
+
+fn micros(t: Option<&str>) -> Option<Micros> {
+    let t = stix::Timestamp::parse(t?).ok()?;
+    i64::try_from(t.unix_nanos().div_euclid(1000)).ok()
+}
+
+pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
+    let forced: Option<Format> = match &args.format {
+        Some(f) => Some(f.parse().map_err(|e| anyhow::anyhow!("--format: {e}"))?),
+        None => None,
+    };
+    let started = Instant::now();
+    let loaded = match &args.indicators {
+        Some(file) => load_file(file)?,
+        None => load_store(global, &args.collections)?,
+    };
+    let load_seconds = started.elapsed().as_secs_f64();
+
+    let built = Instant::now();
+    let indicators = loaded.by_id.values().map(|f| Indicator {
+        id: &f.id,
+        pattern: f.pattern.as_deref().unwrap_or(""),
+        valid_from: micros(f.valid_from.as_deref()),
+        valid_until: micros(f.valid_until.as_deref()),
+        revoked: f.revoked,
+    });
+    let (index, skipped) = Index::build(indicators);
+    let build_seconds = built.elapsed().as_secs_f64();
+    if !global.quiet {
+        report_index(&index, &skipped, loaded.other_languages, build_seconds);
+    }
+    if index.is_empty() && !global.quiet {
+        eprintln!("entente: no active STIX indicators to match; every event will pass");
+    }
+
+    let run_start = Instant::now();
+    let now: Micros = store::Micros::now().0;
+    let mut matcher = index.matcher();
+    let mut sightings = Sightings::new();
+    let mut tally = Tally::default();
+    let total_bytes: Option<u64> = args
+        .files
+        .iter()
+        .map(|f| std::fs::metadata(f).ok().map(|m| m.len()))
+        .sum();
+    let bar = output::progress(global, total_bytes, "matching", true);
+    for path in &args.files {
+        let counted = scan_file(
+            path,
+            forced,
+            now,
+            &mut |record| match record {
+                Record::Event(event) => {
+                    for hit in matcher.event(&event) {
+                        sightings.event_hit(hit, &event);
+                    }
+                }
+                Record::Observed { time, objects } => {
+                    for hit in matcher.observed(time, &objects) {
+                        sightings.observed_hit(hit, time, &objects);
+                    }
+                }
+            },
+            &bar,
+            &mut tally,
+            global.quiet,
+        )?;
+        tally.files += usize::from(counted);
+    }
+    for m in matcher.finish() {
+        if m.truncated && !global.quiet {
+            eprintln!(
+                "entente: {}: judged on its first {} matching events only",
+                index.id(m.indicator),
+                pattern::index::STREAM_KEEP
+            );
+        }
+        sightings.stream_match(&m);
+    }
+    bar.finish_and_clear();
+    let seconds = run_start.elapsed().as_secs_f64();
+
+    // The sightings, as this party's.
+    let party = party(global)?;
+    let stamp = stix::Timestamp::from_unix_nanos(i128::from(now) * 1000, 3)
+        .map(|t| t.to_string())
+        .context("the clock is outside years 0001-9999")?;
+    let objects = sightings.to_stix(&index, &party, &stamp, |ty| {
+        format!("{ty}--{}", uuid::Uuid::new_v4())
+    });
+    match &args.publish {
+        Some(collection) => publish(global, collection, objects)?,
+        None => print_bundle(&objects)?,
+    }
+
+    if !global.quiet {
+        report_run(&index, &sightings, &tally, seconds);
+    }
+    if let Some(path) = &args.stats {
+        let events_per_second = if seconds > 0.0 {
+            tally.events as f64 / seconds
+        } else {
+            0.0
+        };
+        let stats = json!({
+            "indicators": index.len(),
+            "skipped": skipped.len(),
+            "load_seconds": load_seconds,
+            "index_build_seconds": build_seconds,
+            "index_bytes": index.heap_bytes(),
+            "files": tally.files,
+            "events": tally.events,
+            "malformed": tally.malformed,
+            "seconds": seconds,
+            "events_per_second": events_per_second,
+            "sightings": sightings.indicators(),
+            "hits": sightings.hits(),
+        });
+        std::fs::write(path, format!("{stats}\n"))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(Verdict::Ok)
+}
+
+#[derive(Default)]
+struct Tally {
+    files: usize,
+    events: u64,
+    malformed: u64,
+}
+
+/// Reads one file line by line through its format's reader. Returns whether
+/// it was read (an empty file is not counted).
+fn scan_file(
+    path: &Path,
+    forced: Option<Format>,
+    now: Micros,
+    each: &mut dyn FnMut(Record<'_>),
+    bar: &indicatif::ProgressBar,
+    tally: &mut Tally,
+    quiet: bool,
+) -> Result<bool> {
+    let (source, _) = input::open(path)?;
+    let mut lines = input::buffered(source);
+    let shown = path.display().to_string();
+    let name = (path != Path::new("-"))
+        .then(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .flatten();
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    let mut reader: Option<Reader> = None;
+    let mut line_no: u64 = 0;
+    let mut unshown_bytes: u64 = 0;
+    loop {
+        buf.clear();
+        let n = lines
+            .read_until(b'\n', &mut buf)
+            .with_context(|| format!("cannot read {shown}"))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        unshown_bytes += n as u64;
+        if unshown_bytes >= 1 << 20 {
+            bar.inc(unshown_bytes);
+            unshown_bytes = 0;
+        }
+        let mut bytes = buf.as_slice();
+        while let [rest @ .., b'\n' | b'\r'] = bytes {
+            bytes = rest;
+        }
+        let line = match std::str::from_utf8(bytes) {
+            Ok(line) => line,
+            Err(e) => {
+                malformed(
+                    tally,
+                    &shown,
+                    line_no,
+                    &format!("not UTF-8 (byte {})", e.valid_up_to()),
+                    quiet,
+                );
+                continue;
+            }
+        };
+        let reader = match &mut reader {
+            Some(r) => r,
+            None => {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let format = match forced.or_else(|| formats::detect(name.as_deref(), line)) {
+                    Some(f) => f,
+                    None => bail!(
+                        "{shown}: cannot tell the format; give it with --format (zeek, eve, access, stix or list)"
+                    ),
+                };
+                reader.insert(Reader::new(format, name.as_deref(), now))
+            }
+        };
+        match reader.read(line) {
+            Ok(Some(record)) => {
+                tally.events += 1;
+                each(record);
+            }
+            Ok(None) => {}
+            Err(e) => malformed(tally, &shown, line_no, &e.reason, quiet),
+        }
+    }
+    bar.inc(unshown_bytes);
+    Ok(reader.is_some())
+}
+
+fn malformed(tally: &mut Tally, file: &str, line: u64, reason: &str, quiet: bool) {
+    tally.malformed += 1;
+    if !quiet && tally.malformed <= MALFORMED_SHOWN {
+        eprintln!("entente: {file}:{line}: skipped a malformed line: {reason}");
+    }
+}
+
+fn load_store(global: &Global, collections: &[String]) -> Result<Loaded> {
+    let store = open_store(global)?;
+    let names: Vec<String> = if collections.is_empty() {
+        store.collections()?.into_iter().map(|c| c.id).collect()
+    } else {
+        collections.to_vec()
+    };
+    let mut loaded = Loaded::default();
+    for name in &names {
+        let coll = store.collection(name)?;
+        let mut query = store::Query::new(1000);
+        query.types = vec!["indicator".into()];
+        loop {
+            let mut failure = None;
+            let page =
+                store.objects_into(&coll.id, &query, |_, bytes| {
+                    match serde_json::from_slice(bytes) {
+                        Ok(f) => loaded.add(f),
+                        Err(e) => failure = Some(e),
+                    }
+                })?;
+            if let Some(e) = failure {
+                bail!(
+                    "collection {}: a stored indicator does not read back: {e}",
+                    coll.id
+                );
+            }
+            match page.items.last() {
+                Some(last) if page.more => query.added_after = Some(last.date_added),
+                _ => break,
+            }
+        }
+    }
+    Ok(loaded)
+}
+
+fn load_file(path: &Path) -> Result<Loaded> {
+    let (source, _) = input::open(path)?;
+    let mut loaded = Loaded::default();
+    input::stream_objects(input::buffered(source), &mut |object: Value| {
+        if object.get("type").and_then(Value::as_str) == Some("indicator") {
+            let fields: IndicatorFields =
+                serde_json::from_value(object).context("an indicator without a string id")?;
+            loaded.add(fields);
+        }
+        Ok(())
+    })
+    .with_context(|| format!("cannot read indicators from {}", path.display()))?;
+    Ok(loaded)
+}
+
+/// This party, as the `identity` sightings are made by: named after the
+/// node, with an id and timestamps that depend on the name alone, so that
+/// every run names the same object.
+fn party(global: &Global) -> Result<Value> {
+    let name = match open_store(global) {
+        Ok(store) => store.node().name().to_owned(),
+        // Matching a file of indicators needs no data directory.
+        Err(_) => "entente.local".to_owned(),
+    };
+    // STIX wants UUIDv4 for SDOs: the name's UUIDv5 bits, stamped as version 4.
+    let digest = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("entente:node:{name}").as_bytes(),
+    );
+    let id = uuid::Builder::from_random_bytes(digest.into_bytes()).into_uuid();
+    Ok(json!({
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": format!("identity--{id}"),
+        "created": "1970-01-01T00:00:00.000Z",
+        "modified": "1970-01-01T00:00:00.000Z",
+        "name": name,
+        "identity_class": "organization",
+    }))
+}
+
+fn print_bundle(objects: &[Value]) -> Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    write!(
+        out,
+        "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[",
+        uuid::Uuid::new_v4()
+    )?;
+    for (i, o) in objects.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut out, o)?;
+    }
+    out.write_all(b"\n]}\n")?;
+    out.flush()?;
+    Ok(())
+}
+
+fn publish(global: &Global, collection: &str, objects: Vec<Value>) -> Result<()> {
+    let mut store = open_store(global)?;
+    let coll = store.collection(collection)?;
+    let mut valid = Vec::with_capacity(objects.len());
+    for (i, o) in objects.into_iter().enumerate() {
+        match crate::cmd::validate::check("sightings", i, o) {
+            Ok(v) => valid.push(v),
+            Err(problems) => {
+                let lines: Vec<String> = problems.iter().map(|p| p.line()).collect();
+                bail!(
+                    "a sighting object is invalid (a defect; please report it):\n{}",
+                    lines.join("\n")
+                );
+            }
+        }
+    }
+    let outcome = store
+        .append(&coll.id, &valid, store::Micros::now())
+        .with_context(|| format!("cannot append the sightings to collection {}", coll.id))?;
+    let refused: Vec<String> = outcome
+        .results
+        .iter()
+        .filter(|r| !r.status.is_success())
+        .map(|r| crate::cmd::publish::result_json(r).to_string())
+        .collect();
+    if !refused.is_empty() {
+        bail!(
+            "collection {} refused sightings:\n{}",
+            coll.id,
+            refused.join("\n")
+        );
+    }
+    if global.json {
+        output::json(
+            &json!({ "collection": coll.id, "published": outcome.results.len(), "checkpoint": outcome.checkpoint }),
+        )?;
+    } else {
+        println!("published {} objects to {}", outcome.results.len(), coll.id);
+        print!("{}", outcome.checkpoint);
+    }
+    Ok(())
+}
+
+fn report_index(
+    index: &Index,
+    skipped: &[pattern::index::Skipped],
+    other_languages: usize,
+    seconds: f64,
+) {
+    let s = index.stats();
+    eprintln!(
+        "indexed {} indicators in {:.2} s, ~{:.1} MiB ({} by lookup alone, {} confirmed per event, {} over several events, {} scanned by type)",
+        s.indicators,
+        seconds,
+        index.heap_bytes() as f64 / f64::from(1 << 20),
+        s.direct,
+        s.single,
+        s.stream,
+        s.scanned
+    );
+    if other_languages > 0 {
+        eprintln!("left out {other_languages} indicators whose pattern_type is not stix");
+    }
+    for s in skipped.iter().take(5) {
+        eprintln!("left out {}: {}", s.id, s.reason);
+    }
+    if skipped.len() > 5 {
+        eprintln!("left out {} more indicators", skipped.len() - 5);
+    }
+}
+
+fn report_run(index: &Index, sightings: &Sightings, tally: &Tally, seconds: f64) {
+    let rate = if seconds > 0.0 {
+        tally.events as f64 / seconds
+    } else {
+        0.0
+    };
+    eprintln!(
+        "matched {} events from {} files in {:.2} s ({:.0} events/s); {} malformed lines skipped",
+        tally.events, tally.files, seconds, rate, tally.malformed
+    );
+    let top = sightings.tally(index);
+    eprintln!("{} hits on {} indicators", sightings.hits(), top.len());
+    for t in top.iter().take(20) {
+        eprintln!("{:>10}  {}", t.count, t.indicator);
+    }
+    if top.len() > 20 {
+        eprintln!("{:>10}  … and {} more indicators", "", top.len() - 20);
+    }
+}
