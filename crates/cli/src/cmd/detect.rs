@@ -1,8 +1,9 @@
 //! `entente match`: the active indicators, compiled into one index, run over
 //! telemetry; the hits become STIX sightings.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
@@ -21,45 +22,65 @@ use crate::output;
 /// Malformed lines reported one by one; past this, only counted.
 const MALFORMED_SHOWN: u64 = 10;
 
-/// The fields of an indicator the index needs.
+/// An indicator as stored: the fields the index needs, borrowed.
 #[derive(Deserialize)]
-struct IndicatorFields {
-    id: String,
+struct IndicatorFields<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(default, borrow)]
+    modified: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pattern: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pattern_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    valid_from: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    valid_until: Option<Cow<'a, str>>,
     #[serde(default)]
-    modified: Option<String>,
-    #[serde(default)]
-    pattern: Option<String>,
-    #[serde(default)]
-    pattern_type: Option<String>,
-    #[serde(default)]
-    valid_from: Option<String>,
-    #[serde(default)]
-    valid_until: Option<String>,
-    #[serde(default)]
+    revoked: bool,
+}
+
+/// What is kept of an indicator until the index is built: a million of
+/// them must fit comfortably.
+struct Kept {
+    modified: Option<Micros>,
+    pattern: Box<str>,
+    valid_from: Option<Micros>,
+    valid_until: Option<Micros>,
     revoked: bool,
 }
 
 /// Indicators by id, the latest version of each.
 #[derive(Default)]
 struct Loaded {
-    by_id: HashMap<String, IndicatorFields>,
+    by_id: HashMap<Box<str>, Kept>,
     /// Indicators whose patterns are not STIX patterns.
     other_languages: usize,
 }
 
 impl Loaded {
-    fn add(&mut self, f: IndicatorFields) {
+    fn add(&mut self, f: IndicatorFields<'_>) {
         if f.pattern_type.as_deref().is_some_and(|t| t != "stix") {
             self.other_languages += 1;
             return;
         }
-        let newer = match self.by_id.get(&f.id) {
-            Some(old) => micros(old.modified.as_deref()) < micros(f.modified.as_deref()),
-            None => true,
-        };
-        if newer {
-            self.by_id.insert(f.id.clone(), f);
+        let modified = micros(f.modified.as_deref());
+        if let Some(old) = self.by_id.get(&*f.id) {
+            if old.modified >= modified {
+                return;
+            }
         }
+        self.by_id.insert(
+            f.id.into(),
+            Kept {
+                modified,
+                pattern: f.pattern.as_deref().unwrap_or("").into(),
+                valid_from: micros(f.valid_from.as_deref()),
+                valid_until: micros(f.valid_until.as_deref()),
+                revoked: f.revoked,
+            },
+        );
     }
 }
 
@@ -81,17 +102,20 @@ pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
     let load_seconds = started.elapsed().as_secs_f64();
 
     let built = Instant::now();
-    let indicators = loaded.by_id.values().map(|f| Indicator {
-        id: &f.id,
-        pattern: f.pattern.as_deref().unwrap_or(""),
-        valid_from: micros(f.valid_from.as_deref()),
-        valid_until: micros(f.valid_until.as_deref()),
-        revoked: f.revoked,
+    let indicators = loaded.by_id.iter().map(|(id, k)| Indicator {
+        id,
+        pattern: &k.pattern,
+        valid_from: k.valid_from,
+        valid_until: k.valid_until,
+        revoked: k.revoked,
     });
     let (index, skipped) = Index::build(indicators);
     let build_seconds = built.elapsed().as_secs_f64();
+    // The index holds what it needs; the indicators' text can go.
+    let other_languages = loaded.other_languages;
+    drop(loaded);
     if !global.quiet {
-        report_index(&index, &skipped, loaded.other_languages, build_seconds);
+        report_index(&index, &skipped, other_languages, build_seconds);
     }
     if index.is_empty() && !global.quiet {
         eprintln!("entente: no active STIX indicators to match; every event will pass");
@@ -205,71 +229,54 @@ fn scan_file(
     quiet: bool,
 ) -> Result<bool> {
     let (source, _) = input::open(path)?;
-    let mut lines = input::buffered(source);
     let shown = path.display().to_string();
     let name = (path != Path::new("-"))
         .then(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
         .flatten();
-    let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut reader: Option<Reader> = None;
-    let mut line_no: u64 = 0;
-    let mut unshown_bytes: u64 = 0;
-    loop {
-        buf.clear();
-        let n = lines
-            .read_until(b'\n', &mut buf)
-            .with_context(|| format!("cannot read {shown}"))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        unshown_bytes += n as u64;
-        if unshown_bytes >= 1 << 20 {
-            bar.inc(unshown_bytes);
-            unshown_bytes = 0;
-        }
-        let mut bytes = buf.as_slice();
-        while let [rest @ .., b'\n' | b'\r'] = bytes {
-            bytes = rest;
-        }
-        let line = match std::str::from_utf8(bytes) {
-            Ok(line) => line,
-            Err(e) => {
-                malformed(
-                    tally,
-                    &shown,
-                    line_no,
-                    &format!("not UTF-8 (byte {})", e.valid_up_to()),
-                    quiet,
-                );
-                continue;
+    let lines = input::for_each_line(
+        source,
+        |line_no, mut bytes| {
+            if let [rest @ .., b'\r'] = bytes {
+                bytes = rest;
             }
-        };
-        let reader = match &mut reader {
-            Some(r) => r,
-            None => {
-                if line.trim().is_empty() {
-                    continue;
+            let line = match std::str::from_utf8(bytes) {
+                Ok(line) => line,
+                Err(e) => {
+                    let reason = format!("not UTF-8 (byte {})", e.valid_up_to());
+                    malformed(tally, &shown, line_no, &reason, quiet);
+                    return Ok(());
                 }
-                let format = match forced.or_else(|| formats::detect(name.as_deref(), line)) {
-                    Some(f) => f,
-                    None => bail!(
-                        "{shown}: cannot tell the format; give it with --format (zeek, eve, access, stix or list)"
-                    ),
-                };
-                reader.insert(Reader::new(format, name.as_deref(), now))
+            };
+            let reader = match &mut reader {
+                Some(r) => r,
+                None => {
+                    if line.trim().is_empty() {
+                        return Ok(());
+                    }
+                    let Some(format) = forced.or_else(|| formats::detect(name.as_deref(), line))
+                    else {
+                        bail!(
+                            "{shown}: cannot tell the format; give it with --format (zeek, eve, access, stix or list)"
+                        );
+                    };
+                    reader.insert(Reader::new(format, name.as_deref(), now))
+                }
+            };
+            match reader.read(line) {
+                Ok(Some(record)) => {
+                    tally.events += 1;
+                    each(record);
+                }
+                Ok(None) => {}
+                Err(e) => malformed(tally, &shown, line_no, &e.reason, quiet),
             }
-        };
-        match reader.read(line) {
-            Ok(Some(record)) => {
-                tally.events += 1;
-                each(record);
-            }
-            Ok(None) => {}
-            Err(e) => malformed(tally, &shown, line_no, &e.reason, quiet),
-        }
-    }
-    bar.inc(unshown_bytes);
+            Ok(())
+        },
+        |n| bar.inc(n),
+    )
+    .with_context(|| format!("cannot read {shown}"))?;
+    lines?;
     Ok(reader.is_some())
 }
 
@@ -321,8 +328,8 @@ fn load_file(path: &Path) -> Result<Loaded> {
     let mut loaded = Loaded::default();
     input::stream_objects(input::buffered(source), &mut |object: Value| {
         if object.get("type").and_then(Value::as_str) == Some("indicator") {
-            let fields: IndicatorFields =
-                serde_json::from_value(object).context("an indicator without a string id")?;
+            let fields = IndicatorFields::deserialize(&object)
+                .context("an indicator without a string id")?;
             loaded.add(fields);
         }
         Ok(())
