@@ -66,10 +66,8 @@ impl Loaded {
             return;
         }
         let modified = micros(f.modified.as_deref());
-        if let Some(old) = self.by_id.get(&*f.id) {
-            if old.modified >= modified {
-                return;
-            }
+        if self.by_id.get(&*f.id).is_some_and(|old| old.modified >= modified) {
+            return;
         }
         self.by_id.insert(
             f.id.into(),
