@@ -101,7 +101,7 @@ pub use ast::{
     Value, ValueClass,
 };
 pub use error::{ErrorKind, ParseError};
-pub use eval::{EvalError, matches};
+pub use eval::{EvalError, matches, matches_within};
 pub use parser::MAX_DEPTH;
 
 /// Parses a STIX 2.1 pattern (`pattern_type` `stix`).

@@ -230,7 +230,7 @@ proptest! {
         for e in &events {
             hits_per_event.push(matcher.event(e).iter().map(|h| index.id(h.indicator).to_owned()).collect());
         }
-        let stream: BTreeSet<String> = matcher.finish().iter().map(|m| index.id(m.indicator).to_owned()).collect();
+        let stream: BTreeSet<String> = matcher.finish().matches.iter().map(|m| index.id(m.indicator).to_owned()).collect();
 
         // The same events as STIX objects, as NDJSON input gives them: the
         // facts are found by following paths instead of read off the event.
@@ -239,7 +239,7 @@ proptest! {
             let got: BTreeSet<String> = as_json.observed(e.time, &e.to_observed()).iter().map(|h| index.id(h.indicator).to_owned()).collect();
             prop_assert_eq!(&got, hits, "observed STIX of {:#?}", e);
         }
-        let stream_json: BTreeSet<String> = as_json.finish().iter().map(|m| index.id(m.indicator).to_owned()).collect();
+        let stream_json: BTreeSet<String> = as_json.finish().matches.iter().map(|m| index.id(m.indicator).to_owned()).collect();
         prop_assert_eq!(&stream_json, &stream);
 
         for ind in &indicators {
@@ -381,4 +381,48 @@ fn indicators_that_cannot_match_are_skipped_with_a_reason() {
     assert!(reasons[0].1.contains("column"), "{reasons:?}");
     assert!(reasons[1].1.contains("10.0.0.0/40"), "{reasons:?}");
     assert_eq!(reasons[2], ("indicator--revoked", "revoked"));
+}
+
+/// A partner's pattern whose search grows exponentially with the events is
+/// given up on within its bound, and said so, instead of stalling the run.
+#[test]
+fn a_pattern_too_complex_to_decide_is_reported_not_run_forever() {
+    let heavy = "([domain-name:value = 'x.example'] FOLLOWEDBY [domain-name:value = 'x.example']) REPEATS 40 TIMES";
+    let (index, skipped) = Index::build([
+        Indicator {
+            id: "indicator--heavy",
+            pattern: heavy,
+            valid_from: None,
+            valid_until: None,
+            revoked: false,
+        },
+        Indicator {
+            id: "indicator--light",
+            pattern: "[domain-name:value = 'x.example'] REPEATS 3 TIMES",
+            valid_from: None,
+            valid_until: None,
+            revoked: false,
+        },
+    ]);
+    assert!(skipped.is_empty());
+    let mut m = index.matcher();
+    for i in 0..79 {
+        m.event(&Event {
+            time: i * 1_000_000,
+            objects: vec![Observable::Domain("x.example".into())],
+        });
+    }
+    let finished = m.finish();
+    let ids = |v: &[u32]| {
+        v.iter()
+            .map(|&i| index.id(i).to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(&finished.too_complex),
+        vec!["indicator--heavy".to_owned()]
+    );
+    let matched: Vec<u32> = finished.matches.iter().map(|s| s.indicator).collect();
+    assert_eq!(ids(&matched), vec!["indicator--light".to_owned()]);
+    assert_eq!(finished.matches[0].events, 79);
 }

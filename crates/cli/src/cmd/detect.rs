@@ -66,7 +66,11 @@ impl Loaded {
             return;
         }
         let modified = micros(f.modified.as_deref());
-        if self.by_id.get(&*f.id).is_some_and(|old| old.modified >= modified) {
+        if self
+            .by_id
+            .get(&*f.id)
+            .is_some_and(|old| old.modified >= modified)
+        {
             return;
         }
         self.by_id.insert(
@@ -153,7 +157,17 @@ pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
         )?;
         tally.files += usize::from(counted);
     }
-    for m in matcher.finish() {
+    let finished = matcher.finish();
+    for &i in &finished.too_complex {
+        if !global.quiet {
+            eprintln!(
+                "entente: {}: too complex to decide over the events that matter to it (more than {} steps of search); no sighting",
+                index.id(i),
+                pattern::index::STREAM_STEPS
+            );
+        }
+    }
+    for m in &finished.matches {
         if m.truncated && !global.quiet {
             eprintln!(
                 "entente: {}: judged on its first {} matching events only",
@@ -161,7 +175,7 @@ pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
                 pattern::index::STREAM_KEEP
             );
         }
-        sightings.stream_match(&m);
+        sightings.stream_match(m);
     }
     bar.finish_and_clear();
     let seconds = run_start.elapsed().as_secs_f64();

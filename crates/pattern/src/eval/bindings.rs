@@ -1,5 +1,6 @@
 //! Observation expressions: the search for bindings of observation instances.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 
 use super::observed::Observations;
@@ -10,6 +11,111 @@ use crate::ast::{ObservationExpr, ObservationKind, QualifierKind};
 /// only on this set, so bindings that use the same instances are one.
 type Binding = Vec<usize>;
 type Bindings = BTreeSet<Binding>;
+
+thread_local! {
+    /// Steps of binding search this thread may still take; see [`with_budget`].
+    static BUDGET: Cell<u64> = const { Cell::new(u64::MAX) };
+}
+
+/// Runs `f` with at most `steps` steps of binding search (pairs of bindings
+/// combined, partial repetitions tried), after which the search fails with
+/// [`EvalError::TooComplex`]. Observation operators over many observations
+/// can need exponentially many steps; a caller that evaluates untrusted
+/// patterns bounds them.
+pub(crate) fn with_budget<T>(steps: u64, f: impl FnOnce() -> T) -> T {
+    let before = BUDGET.with(|b| b.replace(steps));
+    let out = f();
+    BUDGET.with(|b| b.set(before));
+    out
+}
+
+fn spend(steps: u64) -> Result<(), EvalError> {
+    BUDGET.with(|b| {
+        let left = b.get();
+        if left < steps {
+            Err(EvalError::TooComplex)
+        } else {
+            b.set(left - steps);
+            Ok(())
+        }
+    })
+}
+
+/// Whether `expr` has a binding. The same verdict as `!evaluate(..).is_empty()`,
+/// found without listing every binding where the top operator allows it:
+/// an `OR` stops at its first operand that matches, a `REPEATS` last at the
+/// top searches for one set of disjoint repetitions, and the last step of an
+/// `AND` or `FOLLOWEDBY` stops at its first pair.
+pub(crate) fn exists(expr: &ObservationExpr, obs: &Observations<'_>) -> Result<bool, EvalError> {
+    match &expr.kind {
+        ObservationKind::Or(items) => {
+            // Every operand is evaluated, so that an error anywhere is
+            // reported as the full evaluation reports it.
+            let mut any = false;
+            for e in items {
+                any |= exists(e, obs)?;
+            }
+            Ok(any)
+        }
+        ObservationKind::Qualified { inner, qualifiers }
+            if matches!(
+                qualifiers.last().map(|q| &q.kind),
+                Some(QualifierKind::Repeats { .. })
+            ) =>
+        {
+            let Some((last, rest)) = qualifiers.split_last() else {
+                return Ok(false);
+            };
+            let QualifierKind::Repeats { times } = last.kind else {
+                return Ok(false);
+            };
+            let found = if rest.is_empty() {
+                evaluate(inner, obs)?
+            } else {
+                let partial = ObservationExpr {
+                    kind: ObservationKind::Qualified {
+                        inner: inner.clone(),
+                        qualifiers: rest.to_vec(),
+                    },
+                    span: expr.span,
+                };
+                evaluate(&partial, obs)?
+            };
+            repeat_exists(&found, times)
+        }
+        ObservationKind::And(items) | ObservationKind::FollowedBy(items) if items.len() >= 2 => {
+            let followed = matches!(expr.kind, ObservationKind::FollowedBy(_));
+            let (last, init) = items.split_last().ok_or(EvalError::TooComplex)?;
+            let left = if init.len() == 1 {
+                evaluate(&init[0], obs)?
+            } else {
+                let kind = if followed {
+                    ObservationKind::FollowedBy(init.to_vec())
+                } else {
+                    ObservationKind::And(init.to_vec())
+                };
+                evaluate(
+                    &ObservationExpr {
+                        kind,
+                        span: expr.span,
+                    },
+                    obs,
+                )?
+            };
+            let right = evaluate(last, obs)?;
+            for l in &left {
+                for r in &right {
+                    spend(1)?;
+                    if disjoint(l, r) && (!followed || followed_by(l, r, obs)) {
+                        return Ok(true);
+                    }
+                }
+            }
+            Ok(false)
+        }
+        _ => Ok(!evaluate(expr, obs)?.is_empty()),
+    }
+}
 
 /// All bindings of `expr`; the pattern matches when there is one.
 pub(crate) fn evaluate(
@@ -41,13 +147,7 @@ pub(crate) fn evaluate(
         }
         // `a AND b AND c` is `(a AND b) AND c`, as the grammar groups it.
         ObservationKind::And(items) => fold(items, obs, |_, _| true),
-        ObservationKind::FollowedBy(items) => fold(items, obs, |l, r| {
-            // The most favourable timestamps: the left side as early and the
-            // right side as late as their intervals allow.
-            let latest_left_first = l.iter().map(|&i| obs.interval(i).0).max();
-            let earliest_right_last = r.iter().map(|&i| obs.interval(i).1).min();
-            latest_left_first <= earliest_right_last
-        }),
+        ObservationKind::FollowedBy(items) => fold(items, obs, |l, r| followed_by(l, r, obs)),
         ObservationKind::Qualified { inner, qualifiers } => {
             let mut found = evaluate(inner, obs)?;
             for q in qualifiers {
@@ -59,7 +159,7 @@ pub(crate) fn evaluate(
                             .filter(|b| within(b, window, obs))
                             .collect()
                     }
-                    QualifierKind::Repeats { times } => repeat(&found, *times),
+                    QualifierKind::Repeats { times } => repeat(&found, *times)?,
                     QualifierKind::StartStop { start, stop } => {
                         let start = time::parse(start.as_str())?;
                         let stop = time::parse(stop.as_str())?;
@@ -85,6 +185,14 @@ pub(crate) fn evaluate(
     }
 }
 
+/// Whether `r` can come after `l`: the most favourable timestamps put the
+/// left side as early and the right side as late as their intervals allow.
+fn followed_by(l: &Binding, r: &Binding, obs: &Observations<'_>) -> bool {
+    let latest_left_first = l.iter().map(|&i| obs.interval(i).0).max();
+    let earliest_right_last = r.iter().map(|&i| obs.interval(i).1).min();
+    latest_left_first <= earliest_right_last
+}
+
 fn fold(
     items: &[ObservationExpr],
     obs: &Observations<'_>,
@@ -99,6 +207,7 @@ fn fold(
                 let mut out = Bindings::new();
                 for l in &left {
                     for r in &right {
+                        spend(1)?;
                         if disjoint(l, r) && ok(l, r) {
                             out.insert(union(l, r));
                         }
@@ -147,15 +256,53 @@ fn within(b: &Binding, window: i128, obs: &Observations<'_>) -> bool {
         .all(|&i| obs.interval(i).0 < earliest_last.saturating_add(window))
 }
 
+/// Whether `times` pairwise disjoint bindings exist: a depth-first search
+/// that stops at the first set, remembering the partial unions that failed.
+fn repeat_exists(found: &Bindings, times: u64) -> Result<bool, EvalError> {
+    let list: Vec<&Binding> = found.iter().collect();
+    let Ok(times) = usize::try_from(times) else {
+        return Ok(false);
+    };
+    if times > list.len() {
+        return Ok(false);
+    }
+    fn go(
+        list: &[&Binding],
+        from: usize,
+        left: usize,
+        acc: &Binding,
+        failed: &mut std::collections::HashSet<(usize, usize, Binding)>,
+    ) -> Result<bool, EvalError> {
+        if left == 0 {
+            return Ok(true);
+        }
+        if failed.contains(&(from, left, acc.clone())) {
+            return Ok(false);
+        }
+        spend(1)?;
+        for k in from..list.len() {
+            if list.len() - k < left {
+                break;
+            }
+            if disjoint(acc, list[k]) && go(list, k + 1, left - 1, &union(acc, list[k]), failed)? {
+                return Ok(true);
+            }
+        }
+        failed.insert((from, left, acc.clone()));
+        Ok(false)
+    }
+    go(&list, 0, times, &Vec::new(), &mut Default::default())
+}
+
 /// Unions of `times` pairwise disjoint bindings.
-fn repeat(found: &Bindings, times: u64) -> Bindings {
+fn repeat(found: &Bindings, times: u64) -> Result<Bindings, EvalError> {
     let list: Vec<&Binding> = found.iter().collect();
     let mut out = Bindings::new();
     let Ok(times) = usize::try_from(times) else {
-        return out;
+        return Ok(out);
     };
     if times > list.len() {
-        return out;
+        return Ok(out);
     }
     // The same partial union reached by different choices leads to the same
     // results: remember the states seen, or the search is exponential.
@@ -166,22 +313,24 @@ fn repeat(found: &Bindings, times: u64) -> Bindings {
         acc: &Binding,
         out: &mut Bindings,
         seen: &mut std::collections::HashSet<(usize, usize, Binding)>,
-    ) {
+    ) -> Result<(), EvalError> {
         if left == 0 {
             out.insert(acc.clone());
-            return;
+            return Ok(());
         }
         if !seen.insert((from, left, acc.clone())) {
-            return;
+            return Ok(());
         }
+        spend(1)?;
         for k in from..list.len() {
             if list.len() - k < left {
                 break;
             }
             if disjoint(acc, list[k]) {
-                go(list, k + 1, left - 1, &union(acc, list[k]), out, seen);
+                go(list, k + 1, left - 1, &union(acc, list[k]), out, seen)?;
             }
         }
+        Ok(())
     }
     go(
         &list,
@@ -190,6 +339,6 @@ fn repeat(found: &Bindings, times: u64) -> Bindings {
         &Vec::new(),
         &mut out,
         &mut Default::default(),
-    );
-    out
+    )?;
+    Ok(out)
 }

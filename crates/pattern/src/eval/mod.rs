@@ -39,6 +39,14 @@ pub use self::observed::EvalError;
 /// must be treated as not matching.
 pub fn matches(pattern: &Pattern, observed: &[Json]) -> Result<bool, EvalError> {
     let observations = observed::Observations::read(observed)?;
-    let found = bindings::evaluate(&pattern.observation, &observations)?;
-    Ok(!found.is_empty())
+    bindings::exists(&pattern.observation, &observations)
+}
+
+/// [`matches`], giving up with [`EvalError::TooComplex`] after `steps` steps
+/// of the search over observations (each pair of partial matches combined,
+/// each partial repetition tried). `REPEATS`, `AND` and `FOLLOWEDBY` over
+/// many observations can need exponentially many steps, so patterns from
+/// parties one does not control are evaluated with a bound.
+pub fn matches_within(pattern: &Pattern, observed: &[Json], steps: u64) -> Result<bool, EvalError> {
+    bindings::with_budget(steps, || matches(pattern, observed))
 }

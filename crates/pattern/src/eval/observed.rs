@@ -32,6 +32,10 @@ pub enum EvalError {
         /// The compiler's message.
         reason: String,
     },
+    /// Observation operators over these observations need more search than
+    /// the caller allowed ([`crate::matches_within`]).
+    #[error("the pattern needs more search than allowed over these observations")]
+    TooComplex,
     /// A property value of the wrong shape for its name: a `_ref` that is not
     /// a string, a `_refs` that is not a list of strings, a `_hex`/`_bin`
     /// value that does not decode.

@@ -36,7 +36,7 @@ pub use self::event::{
     Certificate, EmailMessage, Event, File, HttpRequest, Micros, Observable, Traffic,
     micros_to_rfc3339,
 };
-pub use self::run::{Hit, Matcher, STREAM_KEEP, StreamMatch};
+pub use self::run::{Finished, Hit, Matcher, STREAM_KEEP, STREAM_STEPS, StreamMatch};
 
 use self::atoms::{Class, Plan};
 use self::keys::{EVENT_TYPES, KeyPath};

@@ -38,6 +38,23 @@ pub struct StreamMatch {
     pub truncated: bool,
 }
 
+/// What is left at the end of a run: the patterns over several observations
+/// that matched, and those given up on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Finished {
+    /// Patterns over several observations that matched, by indicator.
+    pub matches: Vec<StreamMatch>,
+    /// Indicators whose patterns needed more than [`STREAM_STEPS`] steps of
+    /// search over the events kept for them: neither matched nor ruled out.
+    pub too_complex: Vec<u32>,
+}
+
+/// The search one evaluation of a pattern over several observations may
+/// take (see [`crate::matches_within`]): a fraction of a second. `REPEATS`
+/// and `FOLLOWEDBY` over many events can need exponentially many steps,
+/// and indicators come from other parties.
+pub const STREAM_STEPS: u64 = 250_000;
+
 /// Events kept per pattern over several observations before it matches.
 /// Past it the pattern is judged on what it kept: evaluation grows with
 /// the combinations of kept events, and memory with their number.
@@ -52,6 +69,7 @@ struct StreamState {
     last: Micros,
     matched: bool,
     truncated: bool,
+    too_complex: bool,
 }
 
 /// Per-thread state of a run over an [`Index`].
@@ -200,17 +218,20 @@ impl<'i> Matcher<'i> {
         self.candidates = candidates;
     }
 
-    /// The patterns over several observations that matched in the run.
-    pub fn finish(self) -> Vec<StreamMatch> {
-        let mut out = Vec::new();
+    /// The patterns over several observations that matched in the run, and
+    /// those too complex to decide.
+    pub fn finish(self) -> Finished {
+        let mut out = Finished::default();
         for (indicator, mut state) in self.streams {
-            if !state.matched && !state.kept.is_empty() {
+            if !state.matched && !state.too_complex && !state.kept.is_empty() {
                 if let Some(c) = &self.index.compiled[indicator as usize] {
-                    state.matched = crate::matches(&c.pattern, &state.kept) == Ok(true);
+                    judge(&mut state, c);
                 }
             }
-            if state.matched {
-                out.push(StreamMatch {
+            if state.too_complex {
+                out.too_complex.push(indicator);
+            } else if state.matched {
+                out.matches.push(StreamMatch {
                     indicator,
                     events: state.events,
                     first: state.first,
@@ -219,7 +240,8 @@ impl<'i> Matcher<'i> {
                 });
             }
         }
-        out.sort_by_key(|m| m.indicator);
+        out.matches.sort_by_key(|m| m.indicator);
+        out.too_complex.sort_unstable();
         out
     }
 }
@@ -235,7 +257,7 @@ fn offer(state: &mut StreamState, c: &Compiled, time: Micros, keep: impl FnOnce(
     state.events += 1;
     state.first = state.first.min(time);
     state.last = state.last.max(time);
-    if state.matched {
+    if state.matched || state.too_complex {
         return;
     }
     if state.kept_events >= STREAM_KEEP {
@@ -245,11 +267,22 @@ fn offer(state: &mut StreamState, c: &Compiled, time: Micros, keep: impl FnOnce(
     state.kept.extend(keep());
     state.kept_events += 1;
     if state.kept_events.is_power_of_two() {
-        state.matched = crate::matches(&c.pattern, &state.kept) == Ok(true);
-        if state.matched {
-            state.kept = Vec::new();
-        }
+        judge(state, c);
     }
+}
+
+/// Evaluates a stream pattern over the events kept for it, within bounds;
+/// once decided (or given up on), nothing more is kept.
+fn judge(state: &mut StreamState, c: &Compiled) {
+    match crate::matches_within(&c.pattern, &state.kept, STREAM_STEPS) {
+        Ok(true) => state.matched = true,
+        Ok(false) => return,
+        Err(crate::EvalError::TooComplex) => state.too_complex = true,
+        // Kept events are ones the pattern evaluates on; an error over
+        // them together is a mismatch, as under the full evaluator.
+        Err(_) => return,
+    }
+    state.kept = Vec::new();
 }
 
 /// The event's objects with ids unique to event `seq`.
