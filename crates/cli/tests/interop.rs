@@ -13,6 +13,10 @@
 //! * the node is stopped with SIGTERM, must exit 0, and `entente audit --deep`
 //!   must pass on what it left behind.
 //!
+//! Without a node, `tests/interop/pattern_matcher.py` checks `entente pattern match`
+//! and the bulk index of `entente match` against the OASIS stix2-matcher on
+//! random patterns and observed data.
+//!
 //! The Python interpreter comes from `ENTENTE_PYTHON`, else `.venv/bin/python` at
 //! the repository root (made by `scripts/python-env.sh`); the curl checks need
 //! `curl` and `jq`. Without them the corresponding part panics when `CI` is set
@@ -292,4 +296,48 @@ fn taxii2_client_and_curl_against_a_running_node() {
         text.starts_with("OK"),
         "audit --deep after serving:\n{text}"
     );
+}
+
+/// Random patterns and observed data, decided by `entente pattern match --cases`
+/// and by the OASIS reference matcher; then random indicators run by the bulk
+/// index of `entente match --indicators --format stix`, every sighting count
+/// compared with the reference's.
+#[test]
+fn stix2_matcher_agrees_with_pattern_match_and_the_index() {
+    let how = "run scripts/python-env.sh (it builds .venv at the repository root), or set ENTENTE_PYTHON to a python with stix2-matcher and stix2-patterns installed";
+    let Some(py) = python() else {
+        skip("the stix2-matcher interop checks: no Python", how);
+        return;
+    };
+    let usable = Command::new(&py)
+        .args(["-c", "import stix2matcher.matcher, stix2patterns.validator"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !usable {
+        skip(
+            "the stix2-matcher interop checks: no Python with stix2-matcher",
+            how,
+        );
+        return;
+    }
+    let mut cmd = Command::new(&py);
+    cmd.arg(repo_root().join("tests/interop/pattern_matcher.py"))
+        .arg(env!("CARGO_BIN_EXE_entente"))
+        .env_remove("ENTENTE_DATA")
+        .env_remove("ENTENTE_INTEROP_SEED");
+    let (status, output) = run_script(cmd);
+    assert!(
+        status.success(),
+        "pattern_matcher.py failed ({status})\n{output}"
+    );
+    assert!(output.contains("pattern-matcher interop: OK"), "{output}");
+    assert!(
+        output
+            .lines()
+            .any(|l| l.starts_with("index interop:") && l.ends_with(" 0 disagree")),
+        "{output}"
+    );
+    println!("{output}");
 }
