@@ -257,7 +257,9 @@ fn match_turns_hits_in_every_format_into_sightings() {
         .expect("the party's identity");
     for s in objects.iter().filter(|o| o["type"] == "sighting") {
         assert_eq!(s["where_sighted_refs"], json!([party["id"]]));
-        for od in s["observed_data_refs"].as_array().into_iter().flatten() {
+        let refs = s["observed_data_refs"].as_array();
+        assert!(refs.is_some_and(|r| !r.is_empty()), "observed data for {s}");
+        for od in refs.into_iter().flatten() {
             let od = objects
                 .iter()
                 .find(|o| &o["id"] == od)

@@ -48,6 +48,8 @@ impl Sightings {
     fn seen(&mut self, indicator: u32, time: Micros, count: u64) -> &mut Seen {
         self.hits += count;
         let s = self.seen.entry(indicator).or_default();
+        // Evidence may have come first (parts of a pattern over several
+        // events), with no count and no times yet.
         if s.count == 0 {
             s.first = time;
             s.last = time;
@@ -78,6 +80,28 @@ impl Sightings {
         }
     }
 
+    /// Keeps the objects of an event that satisfied a part of a pattern over
+    /// several events ([`pattern::index::Matcher::parts`]), to show as
+    /// evidence if the pattern matches by the end of the run. Counts nothing.
+    pub fn event_part(&mut self, hit: &Hit, event: &Event<'_>) {
+        let s = self.seen.entry(hit.indicator).or_default();
+        if s.evidence.len() < EVIDENCE_PER_SIGHTING {
+            if let Some(sco) = evidence_of_event(event, hit.object as usize) {
+                add_evidence(s, sco);
+            }
+        }
+    }
+
+    /// [`Sightings::event_part`] for a line of observed STIX objects.
+    pub fn observed_part(&mut self, hit: &Hit, objects: &[Json]) {
+        let s = self.seen.entry(hit.indicator).or_default();
+        if s.evidence.len() < EVIDENCE_PER_SIGHTING {
+            if let Some(sco) = objects.get(hit.object as usize).and_then(evidence_of_json) {
+                add_evidence(s, sco);
+            }
+        }
+    }
+
     /// Takes a pattern over several events that matched.
     pub fn stream_match(&mut self, m: &StreamMatch) {
         let s = self.seen(m.indicator, m.first, m.events);
@@ -86,7 +110,12 @@ impl Sightings {
 
     /// Indicators hit.
     pub fn indicators(&self) -> usize {
-        self.seen.len()
+        self.sighted().count()
+    }
+
+    /// The indicators with at least one hit (evidence alone is not a hit).
+    fn sighted(&self) -> impl Iterator<Item = (&u32, &Seen)> {
+        self.seen.iter().filter(|(_, s)| s.count > 0)
     }
 
     /// Hits in all.
@@ -97,8 +126,7 @@ impl Sightings {
     /// Indicators by hits, most first (ties by id).
     pub fn tally(&self, index: &Index) -> Vec<Tally> {
         let mut out: Vec<Tally> = self
-            .seen
-            .iter()
+            .sighted()
             .map(|(&i, s)| Tally {
                 indicator: index.id(i).to_owned(),
                 count: s.count,
@@ -126,7 +154,7 @@ impl Sightings {
         let party_id = party.get("id").cloned().unwrap_or(Json::Null);
         let mut out = vec![party.clone()];
         let mut written_scos: HashMap<String, ()> = HashMap::new();
-        let mut order: Vec<(&u32, &Seen)> = self.seen.iter().collect();
+        let mut order: Vec<(&u32, &Seen)> = self.sighted().collect();
         order.sort_by_key(|(i, _)| index.id(**i));
         for (&indicator, s) in order {
             let count = s.count.min(STIX_COUNT_MAX);

@@ -144,10 +144,16 @@ pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
                     for hit in matcher.event(&event) {
                         sightings.event_hit(hit, &event);
                     }
+                    for part in matcher.parts() {
+                        sightings.event_part(part, &event);
+                    }
                 }
                 Record::Observed { time, objects } => {
                     for hit in matcher.observed(time, &objects) {
                         sightings.observed_hit(hit, time, &objects);
+                    }
+                    for part in matcher.parts() {
+                        sightings.observed_part(part, &objects);
                     }
                 }
             },

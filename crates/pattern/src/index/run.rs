@@ -77,6 +77,8 @@ pub struct Matcher<'i> {
     index: &'i Index,
     candidates: Vec<(u32, u32)>,
     hits: Vec<Hit>,
+    /// This record's events taken by patterns over several observations.
+    parts: Vec<Hit>,
     streams: HashMap<u32, StreamState>,
     /// Numbers events kept for stream patterns, to keep their ids apart.
     kept_seq: u64,
@@ -88,6 +90,7 @@ impl<'i> Matcher<'i> {
             index,
             candidates: Vec::new(),
             hits: Vec::new(),
+            parts: Vec::new(),
             streams: HashMap::new(),
             kept_seq: 0,
         }
@@ -97,6 +100,7 @@ impl<'i> Matcher<'i> {
     /// observations are reported by [`Matcher::finish`].
     pub fn event(&mut self, event: &Event<'_>) -> &[Hit] {
         self.hits.clear();
+        self.parts.clear();
         self.candidates.clear();
         let index = self.index;
         let candidates = &mut self.candidates;
@@ -126,6 +130,7 @@ impl<'i> Matcher<'i> {
     /// (`observed-data` and the objects they reference) at `time`.
     pub fn observed(&mut self, time: Micros, objects: &[Json]) -> &[Hit] {
         self.hits.clear();
+        self.parts.clear();
         self.candidates.clear();
         let index = self.index;
         // Malformed observed data matches nothing, as under the evaluator.
@@ -172,6 +177,13 @@ impl<'i> Matcher<'i> {
         &self.hits
     }
 
+    /// The patterns over several observations that the last record (event or
+    /// line of observed data) satisfied a part of, with the object that led
+    /// there: the evidence to show if [`Matcher::finish`] reports them.
+    pub fn parts(&self) -> &[Hit] {
+        &self.parts
+    }
+
     /// Turns this record's candidates into hits and stream offers.
     /// `observed(None)` gives the record as STIX objects; `observed(Some(n))`
     /// gives them with ids made unique by `n`, to be kept.
@@ -204,6 +216,7 @@ impl<'i> Matcher<'i> {
                     if !parts.is_ok_and(|v| v.contains(&true)) {
                         continue;
                     }
+                    self.parts.push(Hit { indicator, object });
                     let state = self.streams.entry(indicator).or_default();
                     let seq = &mut self.kept_seq;
                     offer(state, c, time, || {
