@@ -150,12 +150,12 @@ fn event(rng: &mut StdRng, t: i64, plant: Option<&(u8, String)>) -> Event<'stati
     };
     if (4..7).contains(&kind) || url.is_some() {
         let path = format!("/index/{}", rng.gen_range(0..1000));
-        traffic.http = Some(HttpRequest {
+        traffic.http = Some(Box::new(HttpRequest {
             method: Some("GET".into()),
             value: Some(path.clone().into()),
             host: Some(domain.clone().into()),
             user_agent: Some("Mozilla/5.0".into()),
-        });
+        }));
         objects.push(Observable::Url(
             url.unwrap_or(format!("http://{domain}{path}")).into(),
         ));
@@ -165,11 +165,11 @@ fn event(rng: &mut StdRng, t: i64, plant: Option<&(u8, String)>) -> Event<'stati
         objects.push(Observable::Domain(domain.into()));
     }
     if let Some((md5, sha256)) = file {
-        objects.push(Observable::File(File {
+        objects.push(Observable::File(Box::new(File {
             md5: md5.map(Cow::Owned),
             sha256: sha256.map(Cow::Owned),
             ..File::default()
-        }));
+        })));
     }
     Event { time: t, objects }
 }

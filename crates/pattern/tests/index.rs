@@ -134,11 +134,13 @@ fn event(time: Micros) -> impl Strategy<Value = Event<'static>> {
                         Cow::Borrowed(proto),
                         Cow::Borrowed(if port == 53 { "dns" } else { "http" }),
                     ],
-                    http: http.map(|(m, ua)| HttpRequest {
-                        method: Some(m.into()),
-                        value: Some("/".into()),
-                        host: domain.map(Cow::Borrowed),
-                        user_agent: Some(ua.into()),
+                    http: http.map(|(m, ua)| {
+                        Box::new(HttpRequest {
+                            method: Some(m.into()),
+                            value: Some("/".into()),
+                            host: domain.map(Cow::Borrowed),
+                            user_agent: Some(ua.into()),
+                        })
                     }),
                 }),
             ];
@@ -154,7 +156,7 @@ fn event(time: Micros) -> impl Strategy<Value = Event<'static>> {
                 } else {
                     (None, Some(h.into()))
                 };
-                objects.push(Observable::File(File {
+                objects.push(Observable::File(Box::new(File {
                     md5,
                     sha256,
                     size: Some(size),
@@ -167,7 +169,7 @@ fn event(time: Micros) -> impl Strategy<Value = Event<'static>> {
                         .into(),
                     ),
                     ..File::default()
-                }));
+                })));
             }
             Event { time, objects }
         })

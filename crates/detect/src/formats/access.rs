@@ -169,9 +169,11 @@ pub(crate) fn read(line: &str) -> Result<Event<'_>, LineError> {
         }
         .observe(&mut b, None, Some(traffic));
     } else if let Some(Observable::Traffic(t)) = b.objects.get_mut(traffic) {
-        t.http = l.user_agent.map(|ua| pattern::index::HttpRequest {
-            user_agent: Some(ua),
-            ..Default::default()
+        t.http = l.user_agent.map(|ua| {
+            Box::new(pattern::index::HttpRequest {
+                user_agent: Some(ua),
+                ..Default::default()
+            })
         });
     }
     if let Some(referer) = l.referer.filter(|r| is_absolute_url(r)) {
@@ -193,7 +195,7 @@ mod tests {
         Observable::Traffic(Traffic {
             src,
             protocols: vec!["tcp".into(), "http".into()],
-            http,
+            http: http.map(Box::new),
             ..Traffic::default()
         })
     }

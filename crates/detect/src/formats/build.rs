@@ -57,7 +57,7 @@ impl<'l> Builder<'l> {
             src_port: flow.src_port,
             dst_port: flow.dst_port,
             protocols: flow.protocols,
-            http: flow.http,
+            http: flow.http.map(Box::new),
         })))
     }
 
@@ -256,7 +256,7 @@ impl<'l> Http<'l> {
             user_agent: self.user_agent,
         };
         if let Some(Observable::Traffic(t)) = traffic.and_then(|i| b.objects.get_mut(i)) {
-            t.http = Some(request);
+            t.http = Some(Box::new(request));
         }
     }
 }

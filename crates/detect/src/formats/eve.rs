@@ -220,7 +220,7 @@ pub(crate) fn read(line: &str) -> Result<Option<Event<'_>>, LineError> {
                     serial_number: text(tls.serial),
                 };
                 if cert != Certificate::default() {
-                    b.push(Observable::Certificate(cert));
+                    b.push(Observable::Certificate(Box::new(cert)));
                 }
             }
         }
@@ -234,14 +234,14 @@ pub(crate) fn read(line: &str) -> Result<Option<Event<'_>>, LineError> {
                     let base = n.rsplit('/').next().unwrap_or(&n);
                     sub(&n, base)
                 });
-                b.push(Observable::File(File {
+                b.push(Observable::File(Box::new(File {
                     md5: text(f.md5),
                     sha1: text(f.sha1),
                     sha256: text(f.sha256),
                     name: name.filter(|n| !n.is_empty()),
                     size: f.size,
                     mime_type: None,
-                }));
+                })));
             }
         }
         "http" => {
@@ -432,12 +432,12 @@ mod tests {
                 src_port: Some(49852),
                 dst_port: Some(443),
                 protocols: vec!["tcp".into(), "http".into()],
-                http: Some(HttpRequest {
+                http: Some(Box::new(HttpRequest {
                     method: Some("GET".into()),
                     value: Some("/dl?f=\"a\"".into()),
                     host: Some("evil.example".into()),
                     user_agent: Some("curl/8.0".into()),
-                }),
+                })),
             })
         );
         assert_eq!(
@@ -470,13 +470,13 @@ mod tests {
             [
                 traffic(&["tcp", "tls"]),
                 Observable::Domain("evil.example".into()),
-                Observable::Certificate(Certificate {
+                Observable::Certificate(Box::new(Certificate {
                     sha1: Some("3e180a9e112233445566778899aabbccddeeff00".into()),
                     sha256: None,
                     subject: Some("CN=evil.example".into()),
                     issuer: Some("CN=Fake CA".into()),
                     serial_number: Some("00:AB:CD".into()),
-                }),
+                })),
             ]
         );
         // A session resumed without a certificate.
@@ -501,14 +501,14 @@ mod tests {
             [
                 Observable::Domain("evil.example".into()),
                 Observable::Url("http://evil.example/dl/invoice.exe".into()),
-                Observable::File(File {
+                Observable::File(Box::new(File {
                     md5: Some("m".into()),
                     sha1: Some("s1".into()),
                     sha256: Some("s256".into()),
                     name: Some("invoice.exe".into()),
                     size: Some(4096),
                     mime_type: None,
-                }),
+                })),
             ]
         );
         let Observable::Traffic(t) = &found[2] else {

@@ -55,7 +55,7 @@ fn classify(value: &str) -> Option<Observable<'_>> {
             },
             _ => return None,
         };
-        return Some(Observable::File(file));
+        return Some(Observable::File(Box::new(file)));
     }
     let domain_chars = value
         .bytes()
@@ -107,24 +107,24 @@ mod tests {
             ),
             (
                 md5,
-                Observable::File(File {
+                Observable::File(Box::new(File {
                     md5: Some(md5.into()),
                     ..File::default()
-                }),
+                })),
             ),
             (
                 sha1,
-                Observable::File(File {
+                Observable::File(Box::new(File {
                     sha1: Some(sha1.into()),
                     ..File::default()
-                }),
+                })),
             ),
             (
                 sha256,
-                Observable::File(File {
+                Observable::File(Box::new(File {
                     sha256: Some(sha256.into()),
                     ..File::default()
-                }),
+                })),
             ),
             (
                 "Evil-Site.example",

@@ -592,10 +592,10 @@ fn event(kind: Kind, f: Fields<'_>) -> Result<Event<'_>, LineError> {
             }
             let first = f.cert_chain_fps.and_then(|v| v.into_iter().next());
             if let Some(sha256) = text(first).and_then(fingerprint) {
-                b.push(Observable::Certificate(Certificate {
+                b.push(Observable::Certificate(Box::new(Certificate {
                     sha256: Some(sha256),
                     ..Certificate::default()
-                }));
+                })));
             }
         }
         Kind::Files => {
@@ -607,14 +607,14 @@ fn event(kind: Kind, f: Fields<'_>) -> Result<Event<'_>, LineError> {
                     }
                 }
             }
-            b.push(Observable::File(File {
+            b.push(Observable::File(Box::new(File {
                 md5: text(f.md5),
                 sha1: text(f.sha1),
                 sha256: text(f.sha256),
                 name: text(f.filename),
                 size: f.total_bytes.or(f.seen_bytes),
                 mime_type: text(f.mime_type),
-            }));
+            })));
         }
         Kind::Smtp => {
             let to = f.rcptto.unwrap_or_default();
@@ -741,12 +741,12 @@ mod tests {
                 src_port: Some(49852),
                 dst_port: Some(8080),
                 protocols: vec!["tcp".into(), "http".into()],
-                http: Some(HttpRequest {
+                http: Some(Box::new(HttpRequest {
                     method: Some("GET".into()),
                     value: Some("/a\tb?q=-".into()),
                     host: Some("evil.example:8080".into()),
                     user_agent: Some("curl/8.0\tx".into()),
-                }),
+                })),
             })
         );
         assert_eq!(
@@ -793,10 +793,10 @@ mod tests {
             [
                 traffic((49852, 443), &["tcp", "ssl"]),
                 Observable::Domain("evil.example".into()),
-                Observable::Certificate(Certificate {
+                Observable::Certificate(Box::new(Certificate {
                     sha256: Some(fp.to_ascii_lowercase().into()),
                     ..Certificate::default()
-                }),
+                })),
             ]
         );
         let line = "1714564800\tC1\t192.0.2.10\t49852\t198.51.100.7\t443\tDTLSv12\t-\t-";
@@ -819,14 +819,14 @@ mod tests {
                 addr("198.51.100.7"),
                 addr("192.0.2.10"),
                 addr("192.0.2.11"),
-                Observable::File(File {
+                Observable::File(Box::new(File {
                     md5: Some("md5x".into()),
                     sha1: Some("sha1x".into()),
                     sha256: Some("sha256x".into()),
                     name: Some("invoice.exe".into()),
                     size: Some(1000),
                     mime_type: Some("application/x-dosexec".into()),
-                }),
+                })),
             ]
         );
     }
@@ -965,12 +965,12 @@ mod tests {
         assert_eq!(objects[2], traffic((49852, 80), &["http"]));
         assert_eq!(
             objects[3],
-            Observable::File(File {
+            Observable::File(Box::new(File {
                 sha256: Some("abc".into()),
                 size: Some(10),
                 mime_type: Some("application/pdf".into()),
                 ..File::default()
-            })
+            }))
         );
 
         // Kinds by fields alone; unknown kinds carry nothing.

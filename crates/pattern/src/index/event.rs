@@ -35,14 +35,15 @@ pub enum Observable<'a> {
     Url(Cow<'a, str>),
     /// `email-addr`.
     EmailAddr(Cow<'a, str>),
-    /// `file`.
-    File(File<'a>),
+    /// `file` (boxed, as are the other large variants, so that an event's
+    /// list of observables stays compact: the index reads it for every event).
+    File(Box<File<'a>>),
     /// `network-traffic`.
     Traffic(Traffic<'a>),
     /// `email-message`.
     EmailMessage(EmailMessage<'a>),
     /// `x509-certificate`.
-    Certificate(Certificate<'a>),
+    Certificate(Box<Certificate<'a>>),
 }
 
 /// A `file`: its hashes as written by the sensor (hex), name, size and type.
@@ -76,7 +77,7 @@ pub struct Traffic<'a> {
     /// `protocols`, lower case, outermost first (`tcp`, `http`).
     pub protocols: Vec<Cow<'a, str>>,
     /// `extensions.'http-request-ext'`.
-    pub http: Option<HttpRequest<'a>>,
+    pub http: Option<Box<HttpRequest<'a>>>,
 }
 
 /// The `http-request-ext` of a [`Traffic`].
@@ -337,5 +338,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(crate::matches(&p, &observed), Ok(true));
+    }
+}
+
+#[cfg(test)]
+mod size {
+    /// The index reads an event's observables for every event: the large
+    /// variants stay boxed so that the list stays a few cache lines.
+    #[test]
+    fn observables_stay_small() {
+        assert!(
+            std::mem::size_of::<super::Observable<'_>>() <= 80,
+            "Observable grew to {} bytes",
+            std::mem::size_of::<super::Observable<'_>>()
+        );
     }
 }
