@@ -619,6 +619,17 @@ def part2(entente, tmp):
     except ValueError as e:
         print("entente match did not print JSON (%s):\n%s" % (e, out[:2000]))
         return False
+    # The sightings bundle must pass the OASIS validator, strictly: it is what
+    # the other party will receive.
+    from stix2validator import ValidationOptions, validate_string
+    checked = validate_string(out, ValidationOptions(strict=True))
+    if not checked.is_valid:
+        print("entente match's sightings bundle fails stix2-validator --strict:")
+        for e in checked.errors:
+            print("  %s" % e)
+        return False
+    print("sightings bundle: %d objects, valid under stix2-validator --strict"
+          % len(result.get("objects", [])))
     got = {}
     for o in result.get("objects", []):
         if o.get("type") == "sighting":

@@ -15,7 +15,8 @@
 //!
 //! Without a node, `tests/interop/pattern_matcher.py` checks `entente pattern match`
 //! and the bulk index of `entente match` against the OASIS stix2-matcher on
-//! random patterns and observed data.
+//! random patterns and observed data, and the sightings bundle `entente match`
+//! prints against stix2-validator in strict mode.
 //!
 //! The Python interpreter comes from `ENTENTE_PYTHON`, else `.venv/bin/python` at
 //! the repository root (made by `scripts/python-env.sh`); the curl checks need
@@ -333,6 +334,10 @@ fn stix2_matcher_agrees_with_pattern_match_and_the_index() {
         "pattern_matcher.py failed ({status})\n{output}"
     );
     assert!(output.contains("pattern-matcher interop: OK"), "{output}");
+    assert!(
+        output.contains("valid under stix2-validator --strict"),
+        "{output}"
+    );
     assert!(
         output
             .lines()
