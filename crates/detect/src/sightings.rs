@@ -209,7 +209,10 @@ fn add_evidence(s: &mut Seen, sco: Json) {
 }
 
 /// A cyber-observable with its deterministic id (STIX 2.1 section 2.9), so
-/// that every party names the same address or domain the same way.
+/// that every party names the same address or domain the same way; `None`
+/// when telemetry holds a value STIX does not accept as that object (a DNS
+/// name with an `_dmarc` label is not a host name), which is then not shown
+/// as evidence rather than make the bundle invalid.
 fn sco(mut object: Map<String, Json>) -> Option<Json> {
     object.insert("spec_version".into(), "2.1".into());
     let value = Json::Object(object);
@@ -218,35 +221,15 @@ fn sco(mut object: Map<String, Json>) -> Option<Json> {
         return None;
     };
     object.insert("id".into(), id.into());
-    Some(Json::Object(object))
+    let object = Json::Object(object);
+    stix::validate(object.clone()).is_ok().then_some(object)
 }
 
 fn valued(ty: &str, value: &str) -> Option<Json> {
-    // DNS names may hold labels such as `_dmarc`, but a STIX `domain-name` must
-    // be a host name (the OASIS validator checks `idn-hostname`): such a value
-    // is not shown as evidence rather than make the bundle invalid.
-    if ty == "domain-name" && !is_host_name(value) {
-        return None;
-    }
     let mut o = Map::new();
     o.insert("type".into(), ty.into());
     o.insert("value".into(), value.into());
     sco(o)
-}
-
-/// Labels of letters, digits and inner hyphens (non-ASCII letters allowed,
-/// as in internationalised names), 63 bytes at most each, 253 in all.
-fn is_host_name(name: &str) -> bool {
-    let name = name.strip_suffix('.').unwrap_or(name);
-    !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
 }
 
 fn hashed(ty: &str, pairs: &[(&str, Option<&str>)]) -> Option<Json> {
@@ -336,16 +319,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_host_names_become_domain_evidence() {
-        assert!(is_host_name("ballots.example"));
-        assert!(is_host_name("xn--bcher-kva.example"));
-        assert!(is_host_name("bücher.example"));
-        assert!(!is_host_name("_dmarc.example"));
-        assert!(!is_host_name("a_b.example.org"));
-        assert!(!is_host_name("-bad.example"));
-        assert!(!is_host_name("a..b"));
-        assert!(valued("domain-name", "a_b.example.org").is_none());
+    fn only_valid_objects_become_evidence() {
         assert!(valued("domain-name", "ab.example.org").is_some());
+        assert!(valued("domain-name", "xn--bcher-kva.example").is_some());
+        assert!(valued("domain-name", "_dmarc.example.org").is_none());
+        assert!(valued("domain-name", "a_b.example.org").is_none());
+        assert!(valued("url", "not a url").is_none());
+        assert!(valued("email-addr", "clerk@ballots.example").is_some());
     }
     use pattern::index::{Indicator, Traffic};
 
