@@ -92,6 +92,27 @@ pub enum Command {
     /// bundle, or appends them to a collection with --publish; a summary goes to
     /// stderr. A malformed line is reported with its line number and skipped.
     Match(MatchArgs),
+    /// Evidence that a log misbehaved: check it offline.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Check an evidence file with the log's verifier key alone: exits 0 and says what the
+    /// log did when the evidence proves misbehaviour (two signed checkpoints no append-only
+    /// log can have produced), 1 and why not otherwise.
+    Verify(EvidenceVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceVerifyArgs {
+    /// The evidence file (`entente-evidence/v1` JSON; `-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The log's verifier key (`name+hash+base64`), as its node's `entente init` printed it.
+    #[arg(long, value_name = "VKEY")]
+    pub key: String,
 }
 
 #[derive(Debug, Args)]

@@ -19,7 +19,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, CollectionCommand, Command, LogCommand, PatternCommand, UserCommand};
+use crate::cli::{
+    Cli, CollectionCommand, Command, EvidenceCommand, LogCommand, PatternCommand, UserCommand,
+};
 
 /// mimalloc rather than the system allocator: `entente match` allocates a
 /// few small objects per event at a million events a second, and glibc's
@@ -60,6 +62,9 @@ fn main() -> ExitCode {
         Command::Pattern(PatternCommand::Check(args)) => cmd::pattern::check(&cli.global, args),
         Command::Pattern(PatternCommand::Match(args)) => cmd::pattern::matches(&cli.global, args),
         Command::Match(args) => cmd::detect::run(&cli.global, args),
+        Command::Evidence(EvidenceCommand::Verify(args)) => {
+            cmd::evidence::verify(&cli.global, args)
+        }
     };
     match result {
         Ok(Verdict::Ok) => ExitCode::SUCCESS,

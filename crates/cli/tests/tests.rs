@@ -8,6 +8,7 @@ mod util;
 // The commands end to end: init, validate, publish, prove, verify, withdraw, export, import, audit.
 mod commands;
 mod detect;
+mod evidence;
 // kill -9 at random moments during imports; nothing acknowledged may be lost.
 mod crash;
 // Single-byte changes behind the store's back; the audit must find every one.

@@ -33,6 +33,9 @@ pub enum Error {
     /// The caller asked for something impossible.
     #[error(transparent)]
     ApiMisuse(#[from] ApiMisuse),
+    /// Checkpoints offered as evidence of misbehaviour prove none.
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
     /// An internal invariant failed. This is a bug in this crate: please report it.
     #[error("internal error (please report a bug): {0}")]
     Unreachable(&'static str),

@@ -88,6 +88,7 @@
 
 mod checkpoint;
 mod error;
+mod evidence;
 mod hash;
 mod note;
 mod proof;
@@ -98,6 +99,7 @@ mod writer;
 // The public interface is:
 pub use checkpoint::{Checkpoint, CheckpointVerifier, VerifiedCheckpoint};
 pub use error::{ApiMisuse, Error, Format, ParseError, ParseErrorKind, TileError, VerifyError};
+pub use evidence::{Evidence, EvidenceError, Misbehaviour};
 pub use hash::{CompactRange, EMPTY_ROOT, Hash, leaf_hash, node_hash};
 pub use note::{
     Cosigner, KeyType, MAX_SIGNATURES, Note, SignatureLine, Signer, VerifiedNote,

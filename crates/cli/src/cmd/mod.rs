@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod collection;
 pub mod detect;
+pub mod evidence;
 pub mod export;
 pub mod import;
 pub mod init;
