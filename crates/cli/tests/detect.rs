@@ -337,6 +337,22 @@ fn match_reads_standard_input_and_publishes_to_a_collection() {
 }
 
 #[test]
+fn match_names_a_missing_file_before_any_work() {
+    let (tmp, data, _) = node_with_indicators();
+    let missing = tmp.path().join("no-such.log");
+    let out = run_expect(&data, &["match", missing.to_str().unwrap()], 3);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot open") && stderr.contains("no-such.log"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("indexed"),
+        "no index is built first: {stderr}"
+    );
+}
+
+#[test]
 fn match_refuses_an_unknown_format_naming_the_known_ones() {
     let (tmp, data, _) = node_with_indicators();
     let file = tmp.path().join("x.log");

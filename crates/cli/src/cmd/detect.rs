@@ -96,6 +96,10 @@ pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
         Some(f) => Some(f.parse().map_err(|e| anyhow::anyhow!("--format: {e}"))?),
         None => None,
     };
+    // A missing file is said before a minute goes into loading indicators.
+    for path in args.files.iter().filter(|p| p.as_path() != Path::new("-")) {
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    }
     let started = Instant::now();
     let loaded = match &args.indicators {
         Some(file) => load_file(file)?,
