@@ -90,6 +90,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 pub mod canonical;
 mod error;
 mod id;

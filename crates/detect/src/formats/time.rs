@@ -3,6 +3,7 @@
 //! Zeek's decimal epoch seconds. All give [`Micros`] in UTC.
 
 use pattern::index::Micros;
+use stix::calendar;
 
 use super::LineError;
 
@@ -150,29 +151,12 @@ fn month_number(b: &[u8]) -> Option<i64> {
 /// Seconds since the epoch of a UTC civil time, or None if it is not a real
 /// date (a second of 60 is let through: a leap second lands on the next one).
 fn civil_seconds(y: i64, m: i64, d: i64, hh: i64, mm: i64, ss: i64) -> Option<i64> {
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days_in_month = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if d < 1 || d > days_in_month || hh > 23 || mm > 59 || ss > 60 {
+    let m = u32::try_from(m).ok()?;
+    let d = u32::try_from(d).ok()?;
+    if d < 1 || d > calendar::days_in_month(y, m) || hh > 23 || mm > 59 || ss > 60 {
         return None;
     }
-    Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
-}
-
-/// Howard Hinnant's civil-to-days conversion (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Some(calendar::days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
 #[cfg(test)]

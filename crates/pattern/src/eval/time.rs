@@ -1,4 +1,6 @@
-//! Timestamps as nanoseconds since 0000-01-01, compared at full precision.
+//! Timestamps as nanoseconds since 1970-01-01, compared at full precision.
+
+use stix::calendar;
 
 use super::EvalError;
 
@@ -46,32 +48,14 @@ pub(crate) fn parse(text: &str) -> Result<i128, EvalError> {
     if i + 1 != b.len() || b[i] != b'Z' {
         return Err(bad());
     }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(bad()),
-    };
-    if day < 1 || day > days_in_month || hour > 23 || min > 59 || sec > 60 {
+    // Four digits and two: every value fits, and converts exactly.
+    let (y, m, d) = (year as i64, month as u32, day as u32);
+    if d < 1 || d > calendar::days_in_month(y, m) || hour > 23 || min > 59 || sec > 60 {
         return Err(bad());
     }
-    let days = days_from_civil(year, month, day);
+    let days = i128::from(calendar::days_from_civil(y, m, d));
     let seconds = ((days * 24 + hour) * 60 + min) * 60 + sec;
     Ok(seconds * 1_000_000_000 + nanos)
-}
-
-/// Days since 0000-03-01 shifted to a fixed origin (Howard Hinnant's
-/// algorithm); only differences matter here.
-fn days_from_civil(y: i128, m: i128, d: i128) -> i128 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe
 }
 
 #[cfg(test)]
