@@ -1,7 +1,7 @@
 //! Hits gathered into STIX sightings: one per indicator per run, with how
 //! often and when it was seen, and the objects that showed it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use pattern::index::{Event, Hit, Index, Micros, Observable, StreamMatch, micros_to_rfc3339};
 use serde_json::{Map, Value as Json, json};
@@ -18,9 +18,23 @@ struct Seen {
     count: u64,
     first: Micros,
     last: Micros,
-    /// Objects that showed the hit, by id, in the order first seen.
-    evidence: BTreeMap<String, Json>,
-    evidence_order: Vec<String>,
+    /// Objects that showed the hit, each id once, in the order first seen.
+    evidence: Vec<Json>,
+}
+
+impl Seen {
+    /// Keeps the object `sco` builds as evidence, building it only while
+    /// there is room.
+    fn keep_evidence(&mut self, sco: impl FnOnce() -> Option<Json>) {
+        if self.evidence.len() >= EVIDENCE_PER_SIGHTING {
+            return;
+        }
+        if let Some(sco) = sco() {
+            if !self.evidence.iter().any(|e| e.get("id") == sco.get("id")) {
+                self.evidence.push(sco);
+            }
+        }
+    }
 }
 
 /// The hits of a run, per indicator.
@@ -62,44 +76,32 @@ impl Sightings {
 
     /// Takes a hit on `event`.
     pub fn event_hit(&mut self, hit: &Hit, event: &Event<'_>) {
-        let s = self.seen(hit.indicator, event.time, 1);
-        if s.evidence.len() < EVIDENCE_PER_SIGHTING {
-            if let Some(sco) = evidence_of_event(event, hit.object as usize) {
-                add_evidence(s, sco);
-            }
-        }
+        self.seen(hit.indicator, event.time, 1)
+            .keep_evidence(|| evidence_of_event(event, hit.object as usize));
     }
 
     /// Takes a hit on a line of observed STIX objects.
     pub fn observed_hit(&mut self, hit: &Hit, time: Micros, objects: &[Json]) {
-        let s = self.seen(hit.indicator, time, 1);
-        if s.evidence.len() < EVIDENCE_PER_SIGHTING {
-            if let Some(sco) = objects.get(hit.object as usize).and_then(evidence_of_json) {
-                add_evidence(s, sco);
-            }
-        }
+        self.seen(hit.indicator, time, 1)
+            .keep_evidence(|| objects.get(hit.object as usize).and_then(evidence_of_json));
     }
 
     /// Keeps the objects of an event that satisfied a part of a pattern over
     /// several events ([`pattern::index::Matcher::parts`]), to show as
     /// evidence if the pattern matches by the end of the run. Counts nothing.
     pub fn event_part(&mut self, hit: &Hit, event: &Event<'_>) {
-        let s = self.seen.entry(hit.indicator).or_default();
-        if s.evidence.len() < EVIDENCE_PER_SIGHTING {
-            if let Some(sco) = evidence_of_event(event, hit.object as usize) {
-                add_evidence(s, sco);
-            }
-        }
+        self.seen
+            .entry(hit.indicator)
+            .or_default()
+            .keep_evidence(|| evidence_of_event(event, hit.object as usize));
     }
 
     /// [`Sightings::event_part`] for a line of observed STIX objects.
     pub fn observed_part(&mut self, hit: &Hit, objects: &[Json]) {
-        let s = self.seen.entry(hit.indicator).or_default();
-        if s.evidence.len() < EVIDENCE_PER_SIGHTING {
-            if let Some(sco) = objects.get(hit.object as usize).and_then(evidence_of_json) {
-                add_evidence(s, sco);
-            }
-        }
+        self.seen
+            .entry(hit.indicator)
+            .or_default()
+            .keep_evidence(|| objects.get(hit.object as usize).and_then(evidence_of_json));
     }
 
     /// Takes a pattern over several events that matched.
@@ -153,7 +155,7 @@ impl Sightings {
     ) -> Vec<Json> {
         let party_id = party.get("id").cloned().unwrap_or(Json::Null);
         let mut out = vec![party.clone()];
-        let mut written_scos: HashMap<String, ()> = HashMap::new();
+        let mut written_scos: HashSet<&str> = HashSet::new();
         let mut order: Vec<(&u32, &Seen)> = self.sighted().collect();
         order.sort_by_key(|(i, _)| index.id(**i));
         for (&indicator, s) in order {
@@ -171,10 +173,13 @@ impl Sightings {
                 "last_seen": micros_to_rfc3339(s.last),
                 "where_sighted_refs": [party_id],
             });
-            if !s.evidence_order.is_empty() {
-                for id in &s.evidence_order {
-                    if written_scos.insert(id.clone(), ()).is_none() {
-                        out.push(s.evidence[id].clone());
+            if !s.evidence.is_empty() {
+                let refs: Vec<&Json> = s.evidence.iter().filter_map(|e| e.get("id")).collect();
+                for sco in &s.evidence {
+                    // An object shown for several indicators is written once.
+                    if written_scos.insert(sco.get("id").and_then(Json::as_str).unwrap_or_default())
+                    {
+                        out.push(sco.clone());
                     }
                 }
                 let observed_id = new_id("observed-data");
@@ -188,23 +193,13 @@ impl Sightings {
                     "first_observed": micros_to_rfc3339(s.first),
                     "last_observed": micros_to_rfc3339(s.last),
                     "number_observed": count.max(1),
-                    "object_refs": s.evidence_order,
+                    "object_refs": refs,
                 }));
                 sighting["observed_data_refs"] = json!([observed_id]);
             }
             out.push(sighting);
         }
         out
-    }
-}
-
-fn add_evidence(s: &mut Seen, sco: Json) {
-    let Some(id) = sco.get("id").and_then(Json::as_str).map(str::to_owned) else {
-        return;
-    };
-    if !s.evidence.contains_key(&id) {
-        s.evidence_order.push(id.clone());
-        s.evidence.insert(id, sco);
     }
 }
 

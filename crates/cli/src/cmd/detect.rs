@@ -101,9 +101,15 @@ pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     }
     let started = Instant::now();
-    let loaded = match &args.indicators {
-        Some(file) => load_file(file)?,
-        None => load_store(global, &args.collections)?,
+    // The store, opened once: for the collections' indicators, this party's
+    // name and --publish. Matching a file of indicators needs no data
+    // directory; without one, the party is unnamed.
+    let (loaded, mut store) = match &args.indicators {
+        Some(file) => (load_file(file)?, open_store(global).ok()),
+        None => {
+            let store = open_store(global)?;
+            (load_store(&store, &args.collections)?, Some(store))
+        }
     };
     let load_seconds = started.elapsed().as_secs_f64();
 
@@ -191,7 +197,7 @@ pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
     let seconds = run_start.elapsed().as_secs_f64();
 
     // The sightings, as this party's.
-    let party = party(global)?;
+    let party = party(store.as_ref());
     let stamp = stix::Timestamp::from_unix_nanos(i128::from(now) * 1000, 3)
         .map(|t| t.to_string())
         .context("the clock is outside years 0001-9999")?;
@@ -199,7 +205,18 @@ pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
         format!("{ty}--{}", uuid::Uuid::new_v4())
     });
     match &args.publish {
-        Some(collection) => publish(global, collection, objects)?,
+        Some(collection) => {
+            let mut opened;
+            let store = match store.as_mut() {
+                Some(store) => store,
+                // Says there is no data directory, and how to make one.
+                None => {
+                    opened = open_store(global)?;
+                    &mut opened
+                }
+            };
+            publish(global, store, collection, objects)?
+        }
         None => print_bundle(&objects)?,
     }
 
@@ -309,8 +326,7 @@ fn malformed(tally: &mut Tally, file: &str, line: u64, reason: &str, quiet: bool
     }
 }
 
-fn load_store(global: &Global, collections: &[String]) -> Result<Loaded> {
-    let store = open_store(global)?;
+fn load_store(store: &store::Store, collections: &[String]) -> Result<Loaded> {
     let names: Vec<String> = if collections.is_empty() {
         store.collections()?.into_iter().map(|c| c.id).collect()
     } else {
@@ -363,19 +379,15 @@ fn load_file(path: &Path) -> Result<Loaded> {
 /// This party, as the `identity` sightings are made by: named after the
 /// node, with an id and timestamps that depend on the name alone, so that
 /// every run names the same object.
-fn party(global: &Global) -> Result<Value> {
-    let name = match open_store(global) {
-        Ok(store) => store.node().name().to_owned(),
-        // Matching a file of indicators needs no data directory.
-        Err(_) => "entente.local".to_owned(),
-    };
+fn party(store: Option<&store::Store>) -> Value {
+    let name = store.map_or("entente.local", |s| s.node().name());
     // STIX wants UUIDv4 for SDOs: the name's UUIDv5 bits, stamped as version 4.
     let digest = uuid::Uuid::new_v5(
         &uuid::Uuid::NAMESPACE_URL,
         format!("entente:node:{name}").as_bytes(),
     );
     let id = uuid::Builder::from_random_bytes(digest.into_bytes()).into_uuid();
-    Ok(json!({
+    json!({
         "type": "identity",
         "spec_version": "2.1",
         "id": format!("identity--{id}"),
@@ -383,7 +395,7 @@ fn party(global: &Global) -> Result<Value> {
         "modified": "1970-01-01T00:00:00.000Z",
         "name": name,
         "identity_class": "organization",
-    }))
+    })
 }
 
 fn print_bundle(objects: &[Value]) -> Result<()> {
@@ -402,8 +414,12 @@ fn print_bundle(objects: &[Value]) -> Result<()> {
     Ok(())
 }
 
-fn publish(global: &Global, collection: &str, objects: Vec<Value>) -> Result<()> {
-    let mut store = open_store(global)?;
+fn publish(
+    global: &Global,
+    store: &mut store::Store,
+    collection: &str,
+    objects: Vec<Value>,
+) -> Result<()> {
     let coll = store.collection(collection)?;
     let mut valid = Vec::with_capacity(objects.len());
     for (i, o) in objects.into_iter().enumerate() {

@@ -265,7 +265,7 @@ fn lookups_of(test: &Test) -> Result<Option<Vec<Lookup>>, CompileError> {
         }
         Test::IsSubset(block) => Some(vec![cidr_lookup(&block.value)?]),
         Test::Like(text) => like_lookup(&text.value),
-        Test::Matches(text) => regex_lookup(&text.value)?,
+        Test::Matches(text) => regex_lookup(&text.value),
         _ => None,
     })
 }
@@ -345,31 +345,27 @@ fn like_lookup(like: &str) -> Option<Vec<Lookup>> {
     Some(vec![Lookup::Contains(vec![longest.to_owned()])])
 }
 
-fn regex_lookup(re: &str) -> Result<Option<Vec<Lookup>>, CompileError> {
+fn regex_lookup(re: &str) -> Option<Vec<Lookup>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     // fancy-regex syntax (look-around, backreferences) is beyond the
     // literal extractor: such expressions are evaluated in full.
-    let Ok(hir) = regex_syntax::ParserBuilder::new()
+    let hir = regex_syntax::ParserBuilder::new()
         .dot_matches_new_line(true)
         .build()
         .parse(re)
-    else {
-        return Ok(None);
-    };
+        .ok()?;
     let mut extractor = Extractor::new();
     extractor.kind(ExtractKind::Prefix);
     let seq = extractor.extract(&hir);
-    let Some(literals) = seq.literals() else {
-        return Ok(None);
-    };
+    let literals = seq.literals()?;
     let mut needles = Vec::with_capacity(literals.len());
     for lit in literals {
         match std::str::from_utf8(lit.as_bytes()) {
             Ok(s) if s.len() >= MIN_NEEDLE => needles.push(s.to_owned()),
-            _ => return Ok(None),
+            _ => return None,
         }
     }
-    Ok((!needles.is_empty()).then(|| vec![Lookup::Contains(needles)]))
+    (!needles.is_empty()).then(|| vec![Lookup::Contains(needles)])
 }
 
 #[cfg(test)]

@@ -167,7 +167,7 @@ impl Index {
             }
         }
         index.stats.indicators = index.class.len();
-        index.asked = index.keys.iter().map(|t| t.heap_bytes() > 0).collect();
+        index.asked = index.keys.iter().map(|t| !t.is_empty()).collect();
         index.stats.keys = index.asked.iter().filter(|a| **a).count();
         (index, skipped)
     }

@@ -359,6 +359,21 @@ impl KeyTable {
         }
     }
 
+    /// Whether no atom was filed under this key.
+    pub fn is_empty(&self) -> bool {
+        self.strs.is_empty()
+            && self.ips.is_empty()
+            && self.ints.is_empty()
+            && self.ints_in_set.is_empty()
+            && self.like_exact.is_empty()
+            && self.v4.lengths.is_empty()
+            && self.v6.lengths.is_empty()
+            && self.dot_suffixes.is_empty()
+            && self.prefixes.by_anchor.is_empty()
+            && self.prefixes.short.is_empty()
+            && self.contains.is_none()
+    }
+
     /// Heap bytes held, roughly: entries at their map's capacity plus the
     /// text they own.
     pub fn heap_bytes(&self) -> usize {
