@@ -252,6 +252,14 @@ impl Index {
         }
     }
 
+    /// The indicators to evaluate for any object of type `ty`.
+    fn scanned_for(&self, ty: &str) -> &[u32] {
+        match EVENT_TYPES.iter().position(|t| *t == ty) {
+            Some(at) => &self.scan_event_types[at],
+            None => self.scan_types.get(ty).map_or(&[], Vec::as_slice),
+        }
+    }
+
     /// The number of indicators in the index.
     pub fn len(&self) -> usize {
         self.class.len()

@@ -1,6 +1,7 @@
 //! A run of events through the index: candidates, confirmation, and the
 //! state of patterns that span several events.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::Value as Json;
@@ -118,11 +119,7 @@ impl<'i> Matcher<'i> {
         if self.candidates.is_empty() {
             return &self.hits;
         }
-        let mut observed: Option<Vec<Json>> = None;
-        self.decide(event.time, |seq| match seq {
-            Some(seq) => event_observed_as(event, seq),
-            None => observed.get_or_insert_with(|| event.to_observed()).clone(),
-        });
+        self.decide(event.time, || Cow::Owned(event.to_observed()));
         &self.hits
     }
 
@@ -158,11 +155,7 @@ impl<'i> Matcher<'i> {
                         }
                     }
                 }
-                let scan = match super::keys::EVENT_TYPES.iter().position(|t| *t == ty) {
-                    Some(at) => Some(&index.scan_event_types[at]),
-                    None => index.scan_types.get(ty),
-                };
-                for &i in scan.into_iter().flatten() {
+                for &i in index.scanned_for(ty) {
                     self.candidates.push((i, object));
                 }
             }
@@ -170,10 +163,7 @@ impl<'i> Matcher<'i> {
         if self.candidates.is_empty() {
             return &self.hits;
         }
-        self.decide(time, |seq| match seq {
-            Some(seq) => renamed(objects, seq),
-            None => objects.to_vec(),
-        });
+        self.decide(time, || Cow::Borrowed(objects));
         &self.hits
     }
 
@@ -185,14 +175,15 @@ impl<'i> Matcher<'i> {
     }
 
     /// Turns this record's candidates into hits and stream offers.
-    /// `observed(None)` gives the record as STIX objects; `observed(Some(n))`
-    /// gives them with ids made unique by `n`, to be kept.
-    fn decide(&mut self, time: Micros, mut observed: impl FnMut(Option<u64>) -> Vec<Json>) {
+    /// `observed` gives the record as STIX objects, called only when a
+    /// candidate needs the evaluator, and at most once.
+    fn decide<'o>(&mut self, time: Micros, observed: impl FnOnce() -> Cow<'o, [Json]>) {
         let index = self.index;
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.sort_unstable();
         candidates.dedup_by_key(|c| c.0);
-        let mut plain: Option<Vec<Json>> = None;
+        let mut observed = Some(observed);
+        let mut plain: Option<Cow<'o, [Json]>> = None;
         for &(indicator, object) in &candidates {
             let n = indicator as usize;
             let (from, until) = index.valid[n];
@@ -202,13 +193,12 @@ impl<'i> Matcher<'i> {
             match (index.class[n], &index.compiled[n]) {
                 (Class::Direct, _) => self.hits.push(Hit { indicator, object }),
                 (Class::Single, Some(c)) => {
-                    let objects = plain.get_or_insert_with(|| observed(None));
-                    if crate::matches(&c.pattern, objects) == Ok(true) {
+                    if crate::matches(&c.pattern, once(&mut plain, &mut observed)) == Ok(true) {
                         self.hits.push(Hit { indicator, object });
                     }
                 }
                 (Class::Stream, Some(c)) => {
-                    let objects = plain.get_or_insert_with(|| observed(None));
+                    let objects = once(&mut plain, &mut observed);
                     // An event the pattern cannot be evaluated on (an error in
                     // any part) takes no part, rather than failing the run.
                     let parts: Result<Vec<bool>, _> =
@@ -221,7 +211,7 @@ impl<'i> Matcher<'i> {
                     let seq = &mut self.kept_seq;
                     offer(state, c, time, || {
                         *seq += 1;
-                        observed(Some(*seq))
+                        renamed(objects, *seq)
                     });
                 }
                 // A non-direct class always has its compiled pattern.
@@ -298,9 +288,12 @@ fn judge(state: &mut StreamState, c: &Compiled) {
     state.kept = Vec::new();
 }
 
-/// The event's objects with ids unique to event `seq`.
-fn event_observed_as(event: &Event<'_>, seq: u64) -> Vec<Json> {
-    renamed(&event.to_observed(), seq)
+/// The record's objects, made by `make` the first time they are needed.
+fn once<'p, 'o>(
+    plain: &'p mut Option<Cow<'o, [Json]>>,
+    make: &mut Option<impl FnOnce() -> Cow<'o, [Json]>>,
+) -> &'p [Json] {
+    plain.get_or_insert_with(|| make.take().map_or(Cow::Borrowed(&[]), |f| f()))
 }
 
 /// Objects with every id, and every `_ref`/`_refs` to them, suffixed with
