@@ -12,6 +12,8 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value as Json, json};
 
+use super::keys::EVENT_TYPES;
+
 /// Microseconds since 1970-01-01T00:00:00Z.
 pub type Micros = i64;
 
@@ -122,16 +124,21 @@ pub struct Certificate<'a> {
 impl Observable<'_> {
     /// The STIX type of the object.
     pub fn stix_type(&self) -> &'static str {
+        EVENT_TYPES[self.type_index()]
+    }
+
+    /// The position of the object's type in [`EVENT_TYPES`].
+    pub(crate) fn type_index(&self) -> usize {
         match self {
-            Observable::Ip(IpAddr::V4(_)) => "ipv4-addr",
-            Observable::Ip(IpAddr::V6(_)) => "ipv6-addr",
-            Observable::Domain(_) => "domain-name",
-            Observable::Url(_) => "url",
-            Observable::EmailAddr(_) => "email-addr",
-            Observable::File(_) => "file",
-            Observable::Traffic(_) => "network-traffic",
-            Observable::EmailMessage(_) => "email-message",
-            Observable::Certificate(_) => "x509-certificate",
+            Observable::Ip(IpAddr::V4(_)) => 0,
+            Observable::Ip(IpAddr::V6(_)) => 1,
+            Observable::Domain(_) => 2,
+            Observable::Url(_) => 3,
+            Observable::EmailAddr(_) => 4,
+            Observable::File(_) => 5,
+            Observable::Traffic(_) => 6,
+            Observable::EmailMessage(_) => 7,
+            Observable::Certificate(_) => 8,
         }
     }
 }

@@ -134,6 +134,7 @@ pub(crate) fn known_paths() -> Vec<KeyPath> {
 /// a path that is not a known key can still be true of an event (the
 /// object has more properties than the facts name), so such atoms are
 /// evaluated in full rather than looked up.
+/// In [`Observable::type_index`] order.
 pub(crate) const EVENT_TYPES: [&str; 9] = [
     "ipv4-addr",
     "ipv6-addr",
@@ -145,21 +146,6 @@ pub(crate) const EVENT_TYPES: [&str; 9] = [
     "email-message",
     "x509-certificate",
 ];
-
-/// The index in [`EVENT_TYPES`] of an observable's type.
-pub(crate) fn event_type_index(o: &Observable<'_>) -> usize {
-    match o {
-        Observable::Ip(IpAddr::V4(_)) => 0,
-        Observable::Ip(IpAddr::V6(_)) => 1,
-        Observable::Domain(_) => 2,
-        Observable::Url(_) => 3,
-        Observable::EmailAddr(_) => 4,
-        Observable::File(_) => 5,
-        Observable::Traffic(_) => 6,
-        Observable::EmailMessage(_) => 7,
-        Observable::Certificate(_) => 8,
-    }
-}
 
 impl Event<'_> {
     /// Calls `f(key, value, object)` for every fact of the event: each value

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use super::atoms::Class;
 use super::event::{Event, Micros};
-use super::keys::{event_type_index, json_fact};
+use super::keys::json_fact;
 use super::{Compiled, Index};
 use crate::eval::observed::Observations;
 use crate::eval::path::{self, Val};
@@ -112,7 +112,7 @@ impl<'i> Matcher<'i> {
             }
         });
         for (at, object) in event.objects.iter().enumerate() {
-            for &i in &index.scan_event_types[event_type_index(object)] {
+            for &i in &index.scan_event_types[object.type_index()] {
                 candidates.push((i, at as u32));
             }
         }
