@@ -106,8 +106,8 @@ impl Evidence {
         second: &str,
         larger_tree: &(impl TileSource + ?Sized),
     ) -> Result<Evidence, Error> {
-        let (a, b) = (open(key, first, "first"), open(key, second, "second"));
-        let (a, b) = (a.map_err(evidence_error)?, b.map_err(evidence_error)?);
+        let a = open(key, first, "first")?;
+        let b = open(key, second, "second")?;
         let mut evidence = Evidence {
             first: first.to_owned(),
             second: second.to_owned(),
@@ -120,7 +120,7 @@ impl Evidence {
             evidence.proof = prove_consistency(old.size, new.size, larger_tree)?;
             evidence.old_root_in_new_tree = Some(root);
         }
-        evidence.verify(key).map_err(evidence_error)?;
+        evidence.verify(key)?;
         Ok(evidence)
     }
 
@@ -175,10 +175,6 @@ fn open(key: &Verifier, note: &str, which: &'static str) -> Result<Checkpoint, E
         .verify(note.as_bytes())
         .map_err(bad)?;
     Ok(verified.into_checkpoint())
-}
-
-fn evidence_error(e: EvidenceError) -> Error {
-    Error::Evidence(e)
 }
 
 #[cfg(test)]
