@@ -275,10 +275,8 @@ fn scan_file(
     let mut reader: Option<Reader> = None;
     let lines = input::for_each_line(
         source,
-        |line_no, mut bytes| {
-            if let [rest @ .., b'\r'] = bytes {
-                bytes = rest;
-            }
+        // The reader takes off a `\r` before the `\n`; detection trims.
+        |line_no, bytes| {
             let line = match std::str::from_utf8(bytes) {
                 Ok(line) => line,
                 Err(e) => {
