@@ -183,6 +183,52 @@ impl<'de> Visitor<'de> for Members<'_, '_, '_> {
     }
 }
 
+/// Calls `each(line_number, line)` for every line of `source`, without its
+/// `\n` (a final line without one counts too). Lines are cut in place in a
+/// large buffer rather than copied out one by one: at a million lines a
+/// second the copy shows. `on_bytes` hears of each block read, for progress.
+pub fn for_each_line(
+    mut source: impl Read,
+    mut each: impl FnMut(u64, &[u8]) -> Result<()>,
+    mut on_bytes: impl FnMut(u64),
+) -> io::Result<Result<()>> {
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut start, mut end) = (0usize, 0usize);
+    let mut line_no = 0u64;
+    loop {
+        if let Some(at) = memchr::memchr(b'\n', &buf[start..end]) {
+            line_no += 1;
+            if let Err(e) = each(line_no, &buf[start..start + at]) {
+                return Ok(Err(e));
+            }
+            start += at + 1;
+            continue;
+        }
+        // No whole line left: keep the partial one, make room, read on.
+        buf.copy_within(start..end, 0);
+        end -= start;
+        start = 0;
+        if end == buf.len() {
+            // A line longer than the buffer: grow it.
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = match source.read(&mut buf[end..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            if end > 0 {
+                line_no += 1;
+                return Ok(each(line_no, &buf[..end]));
+            }
+            return Ok(Ok(()));
+        }
+        on_bytes(n as u64);
+        end += n;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,57 +292,6 @@ mod tests {
         assert_eq!(seen, 1);
         assert!(format!("{err:#}").contains("stop here"));
     }
-}
-
-/// Calls `each(line_number, line)` for every line of `source`, without its
-/// `\n` (a final line without one counts too). Lines are cut in place in a
-/// large buffer rather than copied out one by one: at a million lines a
-/// second the copy shows. `on_bytes` hears of each block read, for progress.
-pub fn for_each_line(
-    mut source: impl Read,
-    mut each: impl FnMut(u64, &[u8]) -> Result<()>,
-    mut on_bytes: impl FnMut(u64),
-) -> io::Result<Result<()>> {
-    let mut buf = vec![0u8; 1 << 20];
-    let (mut start, mut end) = (0usize, 0usize);
-    let mut line_no = 0u64;
-    loop {
-        if let Some(at) = memchr::memchr(b'\n', &buf[start..end]) {
-            line_no += 1;
-            if let Err(e) = each(line_no, &buf[start..start + at]) {
-                return Ok(Err(e));
-            }
-            start += at + 1;
-            continue;
-        }
-        // No whole line left: keep the partial one, make room, read on.
-        buf.copy_within(start..end, 0);
-        end -= start;
-        start = 0;
-        if end == buf.len() {
-            // A line longer than the buffer: grow it.
-            buf.resize(buf.len() * 2, 0);
-        }
-        let n = match source.read(&mut buf[end..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if n == 0 {
-            if end > 0 {
-                line_no += 1;
-                return Ok(each(line_no, &buf[..end]));
-            }
-            return Ok(Ok(()));
-        }
-        on_bytes(n as u64);
-        end += n;
-    }
-}
-
-#[cfg(test)]
-mod line_tests {
-    use super::for_each_line;
 
     fn lines(input: &[u8], chunk: usize) -> Vec<(u64, Vec<u8>)> {
         /// A reader that hands out at most `chunk` bytes at a time.
