@@ -56,15 +56,7 @@ rm -rf "$run"
 mkdir -p "$run"
 
 # --- tools -------------------------------------------------------------------
-venv="$root/.venv-bench"
-req="$root/bench/requirements-bench.txt"
-if ! cmp -s "$req" "$venv/.requirements" 2> /dev/null; then
-    echo "installing $req into .venv-bench"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
-    cp "$req" "$venv/.requirements"
-fi
-py="$venv/bin/python"
+py=$("$root/scripts/python-env.sh" .venv-bench bench/requirements-bench.txt)
 
 entente=${ENTENTE_BIN:-}
 if [ -z "$entente" ]; then

@@ -135,14 +135,7 @@ if ! command -v wrk > /dev/null; then
     apt-get install -y -q wrk > /dev/null 2>&1 || { apt-get update -q > /dev/null && apt-get install -y -q wrk > /dev/null; }
 fi
 venv="$root/.venv-bench"
-req="$root/bench/requirements-bench.txt"
-if ! cmp -s "$req" "$venv/.requirements" 2> /dev/null; then
-    echo "installing $req into .venv-bench"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
-    cp "$req" "$venv/.requirements"
-fi
-py="$venv/bin/python"
+py=$("$root/scripts/python-env.sh" .venv-bench bench/requirements-bench.txt)
 
 srv=""
 busy=$(awk '{print $1}' /proc/loadavg)

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Create or refresh the Python virtualenv used by the conformance tests.
+# Create or refresh a Python virtualenv: by default the one the conformance
+# and interop tests use; the benchmarks name their own.
 #
-#   scripts/python-env.sh        # prints the venv's python path on stdout
+#   scripts/python-env.sh                    # .venv from requirements-test.txt
+#   scripts/python-env.sh VENV REQUIREMENTS  # e.g. .venv-bench bench/requirements-bench.txt
 #
-# The venv lives in .venv at the repository root. It is rebuilt only when
-# requirements-test.txt changed since the last successful install (a hash of the
-# file is kept in .venv/.requirements.sha256), so running this again is cheap.
+# Either prints the venv's python path on stdout. Paths are relative to the
+# repository root. A venv is rebuilt only when its requirements changed since
+# the last successful install (a hash of the file is kept in
+# VENV/.requirements.sha256), so running this again is cheap.
 # Only PyPI is needed. Set PYTHON to choose the interpreter that creates the venv.
 # Everything but the final path goes to stderr, so callers can do
 #   ENTENTE_PYTHON=$(scripts/python-env.sh)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-venv="$root/.venv"
-requirements="$root/requirements-test.txt"
+venv="$root/${1:-.venv}"
+requirements="$root/${2:-requirements-test.txt}"
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum "$requirements" | cut -d' ' -f1)
 
