@@ -95,6 +95,149 @@ pub enum Command {
     /// Evidence that a log misbehaved: check it offline.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Partner nodes (and plain TAXII feeds) this node syncs from (kept in entente.toml).
+    #[command(subcommand)]
+    Peer(PeerCommand),
+    /// Run one sync round: mirror and verify every peer's logs, pull plain TAXII feeds.
+    ///
+    /// For each collection a peer lets this node read: verifies its signed checkpoint
+    /// with the peer's key (and the witnesses' cosignatures it requires), fetches the
+    /// new entries from its tiles, and applies them to a read-only mirror only if they
+    /// lead to the checkpoint's root. A checkpoint that cannot be consistent with one
+    /// accepted before stops that mirror and writes an evidence file under the data
+    /// directory's `evidence/`. Partner indicators that hit a warninglist are
+    /// quarantined. Exits 1 if a peer misbehaved or anything failed.
+    Sync(SyncArgs),
+    /// Partner objects held back because they hit a warninglist.
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
+    /// Report how often and where this node's indicators were sighted.
+    ///
+    /// Sums the STIX sightings of the node's own collections and of its mirrors of
+    /// partners' collections, per indicator of its own, most sighted first: the count,
+    /// the number of sighting objects, first and last seen, the parties that saw it and
+    /// the partners it came from. Sightings of others' indicators are only counted.
+    /// With --indicator, reports that indicator even if never sighted; exits 1 if it
+    /// is not one of the node's.
+    Sightings(SightingsArgs),
+    /// Two nodes on loopback, two election authorities: the whole story in a few screens.
+    ///
+    /// Starts two temporary nodes on 127.0.0.1, shares indicators, verifies and
+    /// witnesses them, matches a sample log, reports sightings back, then forges one
+    /// node's history and shows the other detect it with evidence. Leaves nothing behind
+    /// unless --keep is given.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeerCommand {
+    /// Add a partner: its server root URL, its verifier key, and the token it issued
+    /// to this node (`entente user add NAME --kind peer --token` on its side).
+    ///
+    /// Without --key the peer is a plain TAXII 2.1 server (URL is its API root, e.g.
+    /// a MISP or OpenCTI feed); its objects are mirrored unverified. The peer's name is
+    /// also its name in collection audiences and as a user of this node.
+    Add(PeerAddArgs),
+    /// List the configured peers.
+    List,
+    /// Each peer's mirrors: size, last sync, errors, misbehaviour, quarantined objects.
+    ///
+    /// Exits 1 if any peer was caught misbehaving.
+    Status(PeerStatusArgs),
+    /// Remove a peer from the configuration (its mirrors and evidence are kept).
+    Remove(PeerRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PeerAddArgs {
+    /// The partner's name (letters, digits, '-', '_', '.', '@').
+    pub name: String,
+    /// Its server root, e.g. https://bravo.example:9440/ (a plain TAXII feed: its API root).
+    pub url: String,
+    /// Its verifier key (`name+hash+base64`), as its `entente init` printed it.
+    #[arg(long, value_name = "VKEY", required_unless_present = "taxii")]
+    pub key: Option<String>,
+    /// The API token the partner issued to this node.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// A plain TAXII 2.1 server with no log: mirror its collections unverified.
+    #[arg(long, conflicts_with = "key")]
+    pub taxii: bool,
+    /// HTTP Basic user for a feed that takes a password (read from standard input).
+    #[arg(long, value_name = "USER", conflicts_with = "token")]
+    pub username: Option<String>,
+    /// A witness (verifier key) whose cosignature counts towards --min-witnesses; repeat.
+    #[arg(long = "witness", value_name = "VKEY")]
+    pub witnesses: Vec<String>,
+    /// Accept the peer's checkpoints only once this many of the --witness keys cosigned them.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub min_witnesses: usize,
+    /// Mirror only this collection of the peer (its id); repeat [default: all it lets us read]
+    #[arg(long = "collection", value_name = "ID")]
+    pub collections: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PeerStatusArgs {
+    /// Only this peer.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PeerRemoveArgs {
+    /// The peer to remove.
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Only this peer [default: every peer].
+    #[arg(long, value_name = "NAME")]
+    pub peer: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuarantineCommand {
+    /// Objects held (with --all, also those released or rejected), with why.
+    List(QuarantineListArgs),
+    /// Release held versions of an object: they join matching, exports and TAXII views.
+    Release(QuarantineDecideArgs),
+    /// Reject held versions of an object: they stay out for good (and stay in the log).
+    Reject(QuarantineDecideArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QuarantineListArgs {
+    /// Also list versions already released or rejected.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct QuarantineDecideArgs {
+    /// The object's id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Only this version [default: every held version].
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SightingsArgs {
+    /// Only this indicator (its id), listed even if never sighted.
+    #[arg(long, value_name = "ID")]
+    pub indicator: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the two nodes' data directories (their paths are printed) instead of deleting them.
+    #[arg(long)]
+    pub keep: bool,
+    /// Pause for Enter between screens.
+    #[arg(long)]
+    pub step: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,7 +20,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{
-    Cli, CollectionCommand, Command, EvidenceCommand, LogCommand, PatternCommand, UserCommand,
+    Cli, CollectionCommand, Command, EvidenceCommand, LogCommand, PatternCommand, PeerCommand,
+    QuarantineCommand, UserCommand,
 };
 
 /// mimalloc rather than the system allocator: `entente match` allocates a
@@ -62,6 +63,22 @@ fn main() -> ExitCode {
         Command::Pattern(PatternCommand::Check(args)) => cmd::pattern::check(&cli.global, args),
         Command::Pattern(PatternCommand::Match(args)) => cmd::pattern::matches(&cli.global, args),
         Command::Match(args) => cmd::detect::run(&cli.global, args),
+        Command::Peer(PeerCommand::Add(args)) => cmd::peer::add(&cli.global, args),
+        Command::Peer(PeerCommand::List) => cmd::peer::list(&cli.global),
+        Command::Peer(PeerCommand::Status(args)) => cmd::peer::status(&cli.global, args),
+        Command::Peer(PeerCommand::Remove(args)) => cmd::peer::remove(&cli.global, args),
+        Command::Sync(args) => cmd::sync::run(&cli.global, args),
+        Command::Quarantine(QuarantineCommand::List(args)) => {
+            cmd::quarantine::list(&cli.global, args)
+        }
+        Command::Quarantine(QuarantineCommand::Release(args)) => {
+            cmd::quarantine::decide(&cli.global, args, true)
+        }
+        Command::Quarantine(QuarantineCommand::Reject(args)) => {
+            cmd::quarantine::decide(&cli.global, args, false)
+        }
+        Command::Sightings(args) => cmd::sightings::run(&cli.global, args),
+        Command::Demo(args) => cmd::demo::run(&cli.global, args),
         Command::Evidence(EvidenceCommand::Verify(args)) => {
             cmd::evidence::verify(&cli.global, args)
         }

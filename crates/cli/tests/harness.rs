@@ -21,7 +21,10 @@ pub const SHUTDOWN: Duration = Duration::from_secs(10);
 /// How a node is started, waited for and described in failure messages.
 #[derive(Debug, Clone, Copy)]
 pub struct Launch<'a> {
-    /// Arguments after `serve --listen 127.0.0.1:0`.
+    /// The address to listen on: `127.0.0.1:0` (a free port) unless a test
+    /// restarts a node on the port it had.
+    pub listen: &'a str,
+    /// Arguments after `serve --listen LISTEN`.
     pub extra: &'a [&'a str],
     /// With a CA, the node speaks HTTPS with a certificate it signs, and is
     /// probed with curl.
@@ -37,6 +40,7 @@ pub struct Launch<'a> {
 impl Launch<'_> {
     /// Plain HTTP, [`STARTUP`] and [`SHUTDOWN`], the whole log in messages.
     pub const DEFAULT: Launch<'static> = Launch {
+        listen: "127.0.0.1:0",
         extra: &[],
         ca: None,
         startup: STARTUP,
@@ -74,9 +78,10 @@ impl Node {
         )
     }
 
-    /// `entente serve --listen 127.0.0.1:0` as `launch` says.
+    /// `entente serve --listen LISTEN` as `launch` says.
     pub fn launch(data: &Path, log: PathBuf, launch: Launch) -> Node {
         let Launch {
+            listen,
             extra,
             ca,
             startup,
@@ -87,7 +92,7 @@ impl Node {
         let mut child = entente()
             .arg("--data")
             .arg(data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -18,6 +18,11 @@
 //! random patterns and observed data, and the sightings bundle `entente match`
 //! prints against stix2-validator in strict mode.
 //!
+//! A node also pulls from the OASIS reference TAXII 2.1 server, medallion, as a
+//! plain feed: `tests/interop/medallion_feed.py` serves a memory backend the test
+//! writes (small pages, so `next` is followed) and logs every request; the test
+//! checks what `entente sync` mirrors, holds and asks for over three rounds.
+//!
 //! The Python interpreter comes from `ENTENTE_PYTHON`, else `.venv/bin/python` at
 //! the repository root (made by `scripts/python-env.sh`); the curl checks need
 //! `curl` and `jq`. Without them the corresponding part panics when `CI` is set
@@ -345,4 +350,638 @@ fn stix2_matcher_agrees_with_pattern_match_and_the_index() {
         "{output}"
     );
     println!("{output}");
+}
+
+/// A running OASIS medallion (`tests/interop/medallion_feed.py serve`) on a free
+/// loopback port; killed (and reaped) when dropped.
+struct Medallion {
+    child: std::process::Child,
+    /// Its root, `http://127.0.0.1:PORT/`.
+    url: String,
+    /// Its stderr (werkzeug's request log, Python tracebacks).
+    log: PathBuf,
+    /// One JSON line per request it answered.
+    requests: PathBuf,
+}
+
+impl Medallion {
+    /// How long medallion may take to print its address and answer.
+    const STARTUP: Duration = Duration::from_secs(30);
+
+    fn start(py: &Path, config: &Path, dir: &Path) -> Medallion {
+        let log = dir.join("medallion.log");
+        let requests = dir.join("medallion-requests.jsonl");
+        let mut child = Command::new(py)
+            .arg(repo_root().join("tests/interop/medallion_feed.py"))
+            .arg("serve")
+            .arg(config)
+            .arg(&requests)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("a log file for medallion"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", py.display()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut medallion = Medallion {
+            child,
+            url: String::new(),
+            log,
+            requests,
+        };
+        // The first stdout line names the address; the rest is drained.
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            use std::io::BufRead as _;
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            let _ = tx.send(lines.next());
+            for _ in lines {}
+        });
+        let first = match rx.recv_timeout(Self::STARTUP) {
+            Ok(Some(Ok(line))) => line,
+            other => panic!(
+                "medallion printed no first line within {:?} ({other:?})\n{}",
+                Self::STARTUP,
+                medallion.log_text()
+            ),
+        };
+        medallion.url = first
+            .strip_prefix("listening on ")
+            .filter(|u| u.starts_with("http://127.0.0.1:") && u.ends_with('/'))
+            .unwrap_or_else(|| {
+                panic!(
+                    "medallion_feed.py should print `listening on http://127.0.0.1:PORT/`, got {first:?}\n{}",
+                    medallion.log_text()
+                )
+            })
+            .to_owned();
+        // Bounded wait until it answers HTTP at all (discovery wants a login: 401 will do).
+        let authority = medallion
+            .url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let deadline = Instant::now() + Self::STARTUP;
+        loop {
+            let answer = (|| -> std::io::Result<String> {
+                use std::io::Write as _;
+                let mut stream = std::net::TcpStream::connect(&authority)?;
+                stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+                write!(
+                    stream,
+                    "GET /taxii2/ HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+                )?;
+                let mut response = String::new();
+                stream.read_to_string(&mut response)?;
+                Ok(response.lines().next().unwrap_or_default().to_owned())
+            })();
+            match answer {
+                Ok(status) if status.starts_with("HTTP/1.") => break,
+                other => {
+                    if let Ok(Some(exit)) = medallion.child.try_wait() {
+                        panic!("medallion exited with {exit}\n{}", medallion.log_text());
+                    }
+                    assert!(
+                        Instant::now() < deadline,
+                        "medallion did not answer within {:?}: {other:?}\n{}",
+                        Self::STARTUP,
+                        medallion.log_text()
+                    );
+                    thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+        medallion
+    }
+
+    /// The requests it answered so far, in order.
+    fn requests(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&self.requests)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line per request"))
+            .collect()
+    }
+
+    fn log_text(&self) -> String {
+        format!(
+            "--- medallion stderr:\n{}\n--- medallion requests:\n{}",
+            std::fs::read_to_string(&self.log).unwrap_or_default(),
+            std::fs::read_to_string(&self.requests).unwrap_or_default()
+        )
+    }
+}
+
+impl Drop for Medallion {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A node pulls from the OASIS reference TAXII 2.1 server, medallion 3.0.0, as
+/// a plain feed (`peer add --taxii`, HTTP Basic): medallion's memory backend holds
+/// a readable collection of 53 objects (50 valid, one indicator of a domain on the
+/// node's allowlist, two invalid indicators: one lacks `valid_from`, one has a
+/// pattern that does not parse) and a collection it may not read, and pages 4
+/// objects at a time, so a round takes 14 pages chained by `next`. The valid
+/// objects land in an unverified mirror, the invalid ones do not, the allowlisted
+/// one is quarantined; a second round asks from the cursor (the last
+/// `X-TAXII-Date-Added-Last`) and adds nothing; 5 objects POSTed to medallion are
+/// then pulled by a third round (two pages), and nothing else.
+#[test]
+fn a_node_pulls_a_medallion_feed_unverified() {
+    use serde_json::{Value, json};
+
+    let how = "run scripts/python-env.sh (it builds .venv at the repository root), or set ENTENTE_PYTHON to a python with requirements-test.txt installed";
+    let Some(py) = python() else {
+        skip("the medallion feed interop check: no Python", how);
+        return;
+    };
+    let usable = Command::new(&py)
+        .args(["-c", "import medallion, werkzeug.serving"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !usable {
+        skip(
+            "the medallion feed interop check: no Python with medallion",
+            how,
+        );
+        return;
+    }
+    const READ: &str = "4f1d2c3b-8a7e-4c6d-9e0f-1a2b3c4d5e6f";
+    const HIDDEN: &str = "7c9e6a2d-1b3f-4e5a-8c7d-6f5e4d3c2b1a";
+    const MIRROR: &str = "feed.4f1d2c3b";
+    const PAGE: usize = 4;
+    let (user, password) = ("entente-node", "a feed password with spaces: 5 words");
+    let salt = 0x00fe_ed00;
+    let id = |kind: &str, n: u64| format!("{kind}--{}", uuid_from(n, salt));
+    let stamp = "2020-06-01T00:00:00.000Z";
+    let indicator = |n: u64, pattern: String| {
+        json!({
+            "type": "indicator", "spec_version": "2.1", "id": id("indicator", n),
+            "created": stamp, "modified": stamp,
+            "created_by_ref": id("identity", 0),
+            "name": format!("Election phishing infrastructure {n}"),
+            "description": "Seen in credential phishing against election officials.",
+            "indicator_types": ["malicious-activity"],
+            "pattern": pattern, "pattern_type": "stix",
+            "valid_from": "2020-06-01T00:00:00Z"
+        })
+    };
+    let indicator_n = |n: u64| {
+        let pattern = match n % 3 {
+            0 => format!("[domain-name:value = 'phish-login-portal-{n}.net']"),
+            1 => format!("[ipv4-addr:value = '45.77.12.{}']", n % 250 + 1),
+            _ => format!("[url:value = 'https://ballot-verify-{n}.com/login']"),
+        };
+        indicator(n, pattern)
+    };
+    // 50 valid: the feed's identity, 45 indicators, 2 malware, 2 relationships.
+    let mut valid = vec![json!({
+        "type": "identity", "spec_version": "2.1", "id": id("identity", 0),
+        "created": stamp, "modified": stamp,
+        "name": "Partner CERT feed", "identity_class": "organization"
+    })];
+    valid.extend((1..=45).map(indicator_n));
+    for m in 0..2u64 {
+        valid.push(json!({
+            "type": "malware", "spec_version": "2.1", "id": id("malware", 100 + m),
+            "created": stamp, "modified": stamp,
+            "name": format!("BallotStealer variant {m}"), "is_family": false,
+            "malware_types": ["spyware"]
+        }));
+        valid.push(json!({
+            "type": "relationship", "spec_version": "2.1", "id": id("relationship", 200 + m),
+            "created": stamp, "modified": stamp, "relationship_type": "indicates",
+            "source_ref": id("indicator", 1 + m), "target_ref": id("malware", 100 + m)
+        }));
+    }
+    assert_eq!(valid.len(), 50);
+    // On the node's allowlist (a subdomain of its own domain): quarantined.
+    let allowlisted = indicator(
+        300,
+        "[domain-name:value = 'results.state-elections.org']".to_owned(),
+    );
+    // Refused by Entente's validator (`entente validate`, `import`, a TAXII POST to
+    // a node): an indicator without its required `valid_from`, and one whose
+    // STIX pattern does not parse (its '[' is never closed).
+    let mut no_valid_from = indicator_n(301);
+    no_valid_from.as_object_mut().unwrap().remove("valid_from");
+    let bad_pattern = indicator(302, "[domain-name:value = 'broken-pattern.net'".to_owned());
+    // What the objects that must not be exported are, for messages.
+    let what: std::collections::HashMap<Value, &str> = [
+        (
+            allowlisted["id"].clone(),
+            "the allowlisted indicator, to be quarantined",
+        ),
+        (
+            no_valid_from["id"].clone(),
+            "the indicator without valid_from, invalid",
+        ),
+        (
+            bad_pattern["id"].clone(),
+            "the indicator whose STIX pattern does not parse, invalid: `entente validate`, \
+             `entente import` and a TAXII POST to a node refuse it",
+        ),
+    ]
+    .into();
+    let mut served = valid.clone();
+    served.insert(20, allowlisted.clone());
+    served.insert(30, no_valid_from);
+    served.insert(37, bad_pattern);
+    let media = "application/stix+json;version=2.1";
+    let manifest: Vec<Value> = served
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            json!({
+                "id": o["id"], "version": o["modified"], "media_type": media,
+                "date_added": format!("2020-06-02T00:00:{i:02}.000Z"),
+            })
+        })
+        .collect();
+    let last_added = manifest.last().unwrap()["date_added"].clone();
+    // Readable by nobody: the node must not mirror it, nor ask for its objects.
+    let hidden_object = indicator_n(400);
+    let backend = json!({
+        "/discovery": {
+            "title": "medallion feed", "description": "interop test",
+            "default": "http://127.0.0.1/api1/", "api_roots": ["http://127.0.0.1/api1/"]
+        },
+        "api1": {
+            "information": {
+                "title": "api1", "description": "feed root",
+                "versions": ["application/taxii+json;version=2.1"],
+                "max_content_length": 10 * 1024 * 1024
+            },
+            "status": [],
+            "collections": [
+                {
+                    "id": READ, "title": "Partner indicators", "description": "readable",
+                    "can_read": true, "can_write": true, "media_types": [media],
+                    "objects": served, "manifest": manifest
+                },
+                {
+                    "id": HIDDEN, "title": "Drop box", "description": "write only",
+                    "can_read": false, "can_write": true, "media_types": [media],
+                    "objects": [hidden_object],
+                    "manifest": [{
+                        "id": hidden_object["id"], "version": stamp,
+                        "media_type": media, "date_added": "2020-06-02T00:00:00.000Z"
+                    }]
+                }
+            ]
+        }
+    });
+
+    let (tmp, data, _) = new_node();
+    std::fs::write(
+        data.join("entente.toml"),
+        "[warninglists]\ndomains = [\"state-elections.org\"]\n",
+    )
+    .unwrap();
+    let feed_dir = tmp.path().join("medallion");
+    std::fs::create_dir_all(&feed_dir).unwrap();
+    let backend_file = feed_dir.join("data.json");
+    std::fs::write(&backend_file, serde_json::to_vec(&backend).unwrap()).unwrap();
+    let config = feed_dir.join("config.json");
+    std::fs::write(
+        &config,
+        serde_json::to_vec(&json!({
+            "backend": {
+                "module": "medallion.backends.memory_backend",
+                "module_class": "MemoryBackend",
+                "filename": backend_file
+            },
+            "users": { user: password },
+            "taxii": { "max_page_size": PAGE }
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let feed = Medallion::start(&py, &config, &feed_dir);
+    let api_root = format!("{}api1/", feed.url);
+
+    // peer add --taxii --username: the password is the first line of stdin.
+    let mut add = entente()
+        .arg("--data")
+        .arg(&data)
+        .args([
+            "peer",
+            "add",
+            "feed",
+            &api_root,
+            "--taxii",
+            "--username",
+            user,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the entente binary runs");
+    {
+        use std::io::Write as _;
+        let mut stdin = add.stdin.take().expect("piped stdin");
+        writeln!(stdin, "{password}").unwrap();
+    }
+    let out = add.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "peer add --taxii failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let sync = |round: &str| -> Value {
+        let out = run(&data, &["--json", "sync"]);
+        let text = stdout(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{round} sync exited {:?}\n{text}\n{}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr),
+            feed.log_text()
+        );
+        let report: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{round} sync --json is not JSON ({e}):\n{text}"));
+        assert_eq!(
+            report["failed_peers"],
+            json!([]),
+            "{round} sync: {report:#}\n{}",
+            feed.log_text()
+        );
+        let lines = report["collections"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{round} sync: only the readable collection is mirrored: {report:#}"
+        );
+        assert_eq!(
+            (
+                &lines[0]["peer"],
+                &lines[0]["collection"],
+                &lines[0]["mirror"]
+            ),
+            (&json!("feed"), &json!(READ), &json!(MIRROR)),
+            "{round} sync: {report:#}"
+        );
+        lines[0].clone()
+    };
+    let ids_of = |objects: &[Value]| -> Vec<Value> {
+        let mut ids: Vec<Value> = objects.iter().map(|o| o["id"].clone()).collect();
+        ids.sort_by_key(|id| id.to_string());
+        ids
+    };
+    // `entente export` of the mirror (held objects are left out) holds just `expected`.
+    let check_mirror = |round: &str, expected: &[Value]| {
+        let text = stdout(&run_expect(&data, &["export", "--collection", MIRROR], 0));
+        let bundle: Value = serde_json::from_str(&text).expect("export writes a JSON bundle");
+        let got = ids_of(bundle["objects"].as_array().expect("a bundle has objects"));
+        let extra: Vec<String> = got
+            .iter()
+            .filter(|id| !expected.contains(id))
+            .map(|id| format!("{id}: {}", what.get(id).copied().unwrap_or("?")))
+            .collect();
+        let missing: Vec<&Value> = expected.iter().filter(|id| !got.contains(id)).collect();
+        assert!(
+            extra.is_empty() && missing.is_empty(),
+            "after the {round} sync, `entente export --collection {MIRROR}` has {} objects \
+             ({} expected); objects it must not have: {extra:#?}; objects it lacks: {missing:#?}",
+            got.len(),
+            expected.len()
+        );
+    };
+    // The GETs of the readable collection's objects since request `from`.
+    let object_gets = |from: usize| -> Vec<Value> {
+        let requests = feed.requests();
+        for r in &requests[from..] {
+            assert_ne!(
+                r["path"],
+                json!(format!("/api1/collections/{HIDDEN}/objects/")),
+                "the node asked for a collection it may not read:\n{}",
+                feed.log_text()
+            );
+            assert_eq!(r["status"], json!(200), "{r}\n{}", feed.log_text());
+            assert_eq!(
+                r["accept"],
+                json!("application/taxii+json;version=2.1"),
+                "{r}"
+            );
+        }
+        requests[from..]
+            .iter()
+            .filter(|r| r["path"] == json!(format!("/api1/collections/{READ}/objects/")))
+            .cloned()
+            .collect()
+    };
+    // Pages of one round: `limit=1000` each, one `added_after` throughout, and
+    // each `next` the one the page before handed out.
+    let check_pages = |round: &str, pages: &[Value], after: Option<&Value>, sizes: &[u64]| {
+        let got: Vec<u64> = pages
+            .iter()
+            .map(|p| p["objects"].as_u64().unwrap_or(0))
+            .collect();
+        assert_eq!(
+            got,
+            sizes,
+            "{round} sync: objects per page\n{}",
+            feed.log_text()
+        );
+        for (i, page) in pages.iter().enumerate() {
+            assert_eq!(page["query"]["limit"], json!(["1000"]), "{round}: {page}");
+            assert_eq!(
+                page["query"].get("added_after").and_then(|a| a.get(0)),
+                after,
+                "{round} sync, page {i}: added_after\n{}",
+                feed.log_text()
+            );
+            let expected_next = i.checked_sub(1).map(|p| json!([pages[p]["next"]]));
+            assert_eq!(
+                page["query"].get("next").cloned(),
+                expected_next,
+                "{round} sync, page {i}: next\n{}",
+                feed.log_text()
+            );
+        }
+        // `more` is true but on the last page (medallion leaves it out of an empty envelope).
+        let more: Vec<Value> = pages.iter().map(|p| p["more"].clone()).collect();
+        let mut expected_more = vec![json!(true); sizes.len()];
+        if let Some(last) = expected_more.last_mut() {
+            *last = if sizes.iter().sum::<u64>() > 0 {
+                json!(false)
+            } else {
+                Value::Null
+            };
+        }
+        assert_eq!(more, expected_more, "{round} sync: `more` of each page");
+    };
+
+    // Round 1: 14 pages (53 objects, 4 a page): 51 valid appended, 1 of them held.
+    let before = feed.requests().len();
+    let line = sync("first");
+    let mut expected = ids_of(&valid);
+    check_mirror("first", &expected);
+    assert_eq!(
+        (
+            &line["outcome"],
+            &line["objects"],
+            &line["quarantined"],
+            &line["size"]
+        ),
+        (
+            &json!("pulled-unverified"),
+            &json!(51),
+            &json!(1),
+            &json!(51)
+        ),
+        "first sync: {line:#}"
+    );
+    let pages = object_gets(before);
+    let mut sizes = vec![4; 13];
+    sizes.push(1);
+    check_pages("first", &pages, None, &sizes);
+
+    let held: Value = serde_json::from_str(&stdout(&run_expect(
+        &data,
+        &["--json", "quarantine", "list"],
+        0,
+    )))
+    .expect("quarantine list --json is JSON");
+    let held = held["quarantine"].as_array().cloned().unwrap_or_default();
+    assert_eq!(held.len(), 1, "one object quarantined: {held:#?}");
+    assert_eq!(
+        (
+            &held[0]["id"],
+            &held[0]["peer"],
+            &held[0]["collection"],
+            &held[0]["state"]
+        ),
+        (
+            &allowlisted["id"],
+            &json!("feed"),
+            &json!(MIRROR),
+            &json!("held")
+        ),
+        "{held:#?}"
+    );
+    let reason = held[0]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("results.state-elections.org") && reason.contains("allowlist"),
+        "the reason names the value and the allowlist: {reason}"
+    );
+
+    let status: Value = serde_json::from_str(&stdout(&run_expect(
+        &data,
+        &["--json", "peer", "status"],
+        0,
+    )))
+    .expect("peer status --json is JSON");
+    let peers = status["peers"].as_array().cloned().unwrap_or_default();
+    assert_eq!(peers.len(), 1, "{status:#}");
+    assert_eq!(
+        (&peers[0]["name"], &peers[0]["url"], &peers[0]["verified"]),
+        (&json!("feed"), &json!(api_root), &json!(false)),
+        "{status:#}"
+    );
+    let mirrors = peers[0]["mirrors"].as_array().cloned().unwrap_or_default();
+    assert_eq!(mirrors.len(), 1, "{status:#}");
+    assert_eq!(
+        (
+            &mirrors[0]["collection"],
+            &mirrors[0]["mirror"],
+            &mirrors[0]["verified"],
+            &mirrors[0]["size"],
+            &mirrors[0]["quarantined"],
+            &mirrors[0]["error"],
+        ),
+        (
+            &json!(READ),
+            &json!(MIRROR),
+            &json!(false),
+            &json!(51),
+            &json!(1),
+            &Value::Null
+        ),
+        "{status:#}"
+    );
+
+    // Round 2: asks from the cursor (the last page's X-TAXII-Date-Added-Last), gets nothing.
+    let before = feed.requests().len();
+    let line = sync("second");
+    assert_eq!(
+        (&line["outcome"], &line["size"]),
+        (&json!("up-to-date"), &json!(51)),
+        "second sync: {line:#}"
+    );
+    assert_eq!(
+        pages.last().unwrap()["date_added_last"],
+        last_added,
+        "medallion's last page names the last date_added"
+    );
+    check_pages("second", &object_gets(before), Some(&last_added), &[0]);
+    check_mirror("second", &expected);
+
+    // 5 objects POSTed to medallion (one request: they share its date_added).
+    let fresh: Vec<Value> = (500..505).map(indicator_n).collect();
+    let envelope = feed_dir.join("fresh.json");
+    std::fs::write(
+        &envelope,
+        serde_json::to_vec(&json!({ "objects": fresh })).unwrap(),
+    )
+    .unwrap();
+    let mut cmd = Command::new(&py);
+    cmd.arg(repo_root().join("tests/interop/medallion_feed.py"))
+        .arg("post")
+        .arg(format!("{api_root}collections/{READ}/objects/"))
+        .args([user, password])
+        .arg(&envelope);
+    let (posted, output) = run_script(cmd);
+    assert!(
+        posted.success(),
+        "POST to medallion failed\n{output}\n{}",
+        feed.log_text()
+    );
+
+    // Round 3: exactly those 5, over two pages (4 + 1) that keep the cursor as `added_after`.
+    let before = feed.requests().len();
+    let line = sync("third");
+    assert_eq!(
+        (
+            &line["outcome"],
+            &line["objects"],
+            &line["quarantined"],
+            &line["size"]
+        ),
+        (
+            &json!("pulled-unverified"),
+            &json!(5),
+            &json!(0),
+            &json!(56)
+        ),
+        "third sync: {line:#}"
+    );
+    check_pages("third", &object_gets(before), Some(&last_added), &[4, 1]);
+    expected.extend(ids_of(&fresh));
+    check_mirror("third", &expected);
+
+    let out = run_expect(&data, &["audit", "--deep"], 0);
+    assert!(
+        stdout(&out).starts_with("OK"),
+        "audit --deep:\n{}",
+        stdout(&out)
+    );
+    println!(
+        "medallion feed interop: OK: {} requests to medallion, {:.1}s",
+        feed.requests().len(),
+        started.elapsed().as_secs_f64()
+    );
 }

@@ -21,3 +21,8 @@ mod serve;
 mod interop;
 // The TAXII node over raw HTTP: access per caller, hostile requests, kill -9 during POSTs.
 mod node;
+// `entente demo` from start to end.
+mod demo;
+// Peers end to end: mirrors across kills, rewritten and forked logs caught with
+// evidence, quarantine, audiences on the wire, sightings back, witnesses.
+mod peers;

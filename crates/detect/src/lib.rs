@@ -5,4 +5,6 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 pub mod formats;
+/// The author's report of where and how often its indicators were sighted.
+pub mod report;
 pub mod sightings;

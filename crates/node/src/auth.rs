@@ -42,7 +42,9 @@ impl Principal {
 
     /// Whether it may add objects to the collection and withdraw them.
     pub fn can_write(&self, coll: &store::Collection) -> bool {
-        self.write.contains(&coll.id)
+        // A mirror holds a partner's log: only syncing adds to it.
+        coll.peer.is_none()
+            && self.write.contains(&coll.id)
             && (self.kind == UserKind::User || coll.writers.iter().any(|p| p == &self.name))
     }
 

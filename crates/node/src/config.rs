@@ -19,8 +19,31 @@
 //! write = ["default"]
 //! ```
 //!
-//! Only hashes of secrets are stored: argon2id for passwords, SHA-256 for API
-//! tokens (which are 256-bit random values, so a fast hash is enough).
+//! Partners this node syncs from, and its warninglists:
+//!
+//! ```toml
+//! [sync]
+//! interval_seconds = 30        # how often `entente serve` syncs and pushes checkpoints
+//!
+//! [[peer]]
+//! name = "bravo"               # the party; also its user name here, and its name in audiences
+//! url = "https://bravo.example:9440/"
+//! key = "bravo+1a2b3c4d+AU..." # its verifier key; without one the peer is a plain TAXII feed
+//! token = "ent_..."            # the API token bravo issued to this node
+//! # witnesses = ["charlie+..."] and min_witnesses = 1: require cosignatures
+//! # collections = ["<remote collection id>"]: mirror only these
+//!
+//! [warninglists]
+//! domains = ["elections.example.gov"]
+//! networks = ["192.0.2.0/24"]
+//! misp = ["/etc/entente/warninglists/google.json"]
+//! # reserved = true, critical = true: the built-in lists
+//! ```
+//!
+//! Only hashes of users' secrets are stored: argon2id for passwords, SHA-256
+//! for API tokens (which are 256-bit random values, so a fast hash is enough).
+//! A peer's token is the credential this node presents, so it is kept as is;
+//! the file is readable by its owner only.
 
 use std::fs;
 use std::io::Write as _;
@@ -50,6 +73,125 @@ pub struct Config {
     /// Local users and peers.
     #[serde(default, rename = "user", skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<UserConfig>,
+    /// How syncing runs.
+    #[serde(default, skip_serializing_if = "SyncConfig::is_default")]
+    pub sync: SyncConfig,
+    /// Partners this node syncs from.
+    #[serde(default, rename = "peer", skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<PeerConfig>,
+    /// What partner indicators must not hit.
+    #[serde(default, skip_serializing_if = "WarninglistConfig::is_default")]
+    pub warninglists: WarninglistConfig,
+}
+
+/// The `[sync]` table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfig {
+    /// Seconds between rounds in `entente serve` (default 30).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_seconds: Option<u64>,
+}
+
+impl SyncConfig {
+    fn is_default(&self) -> bool {
+        *self == SyncConfig::default()
+    }
+
+    /// The interval between rounds.
+    pub fn interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.interval_seconds.unwrap_or(30).max(1))
+    }
+}
+
+/// One `[[peer]]`: a partner node, or a plain TAXII 2.1 feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerConfig {
+    /// The partner's name: its user name on this node and in audiences.
+    pub name: String,
+    /// An Entente node's server root, or a plain TAXII server's API root.
+    pub url: String,
+    /// The verifier key its checkpoints are signed with; `None` for a plain
+    /// TAXII feed, whose objects are mirrored unverified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The API token it issued to this node (sent as a bearer token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// HTTP Basic user and password, for feeds that take those instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// See `username`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Witnesses (verifier keys) whose cosignatures count towards `min_witnesses`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<String>,
+    /// How many of `witnesses` must have cosigned a checkpoint before it is accepted.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_witnesses: usize,
+    /// Only these of its collections (ids); all it lets us read when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl PeerConfig {
+    /// Whether it is an Entente node whose logs are verified.
+    pub fn is_verified(&self) -> bool {
+        self.key.is_some()
+    }
+}
+
+/// The `[warninglists]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarninglistConfig {
+    /// The party's own domains (and their subdomains).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<String>,
+    /// The party's own address ranges (CIDR or single addresses).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<String>,
+    /// Files in the MISP warninglist JSON format.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub misp: Vec<PathBuf>,
+    /// The built-in reserved and private ranges and names.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub reserved: bool,
+    /// The built-in list of critical public services.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub critical: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+
+impl Default for WarninglistConfig {
+    fn default() -> Self {
+        WarninglistConfig {
+            domains: Vec::new(),
+            networks: Vec::new(),
+            misp: Vec::new(),
+            reserved: true,
+            critical: true,
+        }
+    }
+}
+
+impl WarninglistConfig {
+    fn is_default(&self) -> bool {
+        *self == WarninglistConfig::default()
+    }
 }
 
 /// The `[server]` table.
@@ -174,6 +316,11 @@ impl Config {
         self.users.iter().find(|u| u.name == name)
     }
 
+    /// The peer called `name`.
+    pub fn peer(&self, name: &str) -> Option<&PeerConfig> {
+        self.peers.iter().find(|p| p.name == name)
+    }
+
     /// Structural checks a hand-edited file may fail.
     fn check(&self) -> Result<(), String> {
         let mut seen = std::collections::HashSet::new();
@@ -189,6 +336,33 @@ impl Config {
                         user.name
                     ));
                 }
+            }
+        }
+        let mut peers = std::collections::HashSet::new();
+        for peer in &self.peers {
+            check_user_name(&peer.name).map_err(|e| format!("peer: {e}"))?;
+            if !peers.insert(peer.name.as_str()) {
+                return Err(format!("peer {:?} is defined twice", peer.name));
+            }
+            check_peer_url(&peer.url).map_err(|e| format!("peer {:?}: {e}", peer.name))?;
+            for key in peer.key.iter().chain(&peer.witnesses) {
+                tlog::Verifier::parse(key).map_err(|e| {
+                    format!("peer {:?}: {key:?} is not a verifier key: {e}", peer.name)
+                })?;
+            }
+            if peer.min_witnesses > peer.witnesses.len() {
+                return Err(format!(
+                    "peer {:?}: min_witnesses is {} but only {} witnesses are listed",
+                    peer.name,
+                    peer.min_witnesses,
+                    peer.witnesses.len()
+                ));
+            }
+            if peer.username.is_some() != peer.password.is_some() {
+                return Err(format!(
+                    "peer {:?}: username and password go together",
+                    peer.name
+                ));
             }
         }
         if let Some(format) = &self.server.log_format
@@ -222,6 +396,18 @@ pub fn check_user_name(name: &str) -> Result<(), String> {
             "invalid user name {name:?}: use 1 to 64 letters, digits, '-', '_', '.' or '@'"
         ))
     }
+}
+
+/// A peer's URL: http or https, with a host.
+pub fn check_peer_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("{url:?} is not an http:// or https:// URL"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(format!("{url:?} has no host"));
+    }
+    Ok(())
 }
 
 /// A fresh API token: 32 random bytes, URL-safe base64, with a recognisable prefix.

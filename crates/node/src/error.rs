@@ -162,6 +162,7 @@ impl From<store::StoreError> for ApiError {
                 ApiError::not_found(format!("no collection {c:?} on this API root"))
             }
             store::StoreError::UnknownObject { .. } => ApiError::not_found(e.to_string()),
+            store::StoreError::ReadOnlyMirror { .. } => ApiError::forbidden(e.to_string()),
             other => {
                 tracing::error!(error = %other, "store error");
                 ApiError::internal(format!("the store failed: {other}"))

@@ -11,6 +11,9 @@
 //! * `state` — the handle every handler shares; blocking SQLite reads run on
 //!   Tokio's blocking pool, one store handle each.
 //! * `server` — [`run`]: serve until shutdown, then drain.
+//! * `sync` — mirroring peers' logs (and plain TAXII feeds), evidence of
+//!   misbehaviour, and pushing checkpoints to partners' witnesses.
+//! * `warninglists` — the configured lists and the quarantine check.
 //! * `metrics`, `error`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -26,6 +29,8 @@ mod routes;
 mod sequencer;
 mod server;
 mod state;
+pub mod sync;
+pub mod warninglists;
 
 pub use error::{ApiError, ConfigError};
 pub use routes::API_ROOT;

@@ -28,6 +28,9 @@ struct Inner {
     latency: Family<Labels, Histogram, fn() -> Histogram>,
     appended: Family<Labels, Counter>,
     log_size: Family<Labels, Gauge>,
+    mirrored: Family<Labels, Counter>,
+    quarantined: Family<Labels, Counter>,
+    misbehaviour: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -45,6 +48,24 @@ impl Metrics {
             Family::<Labels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
         let appended = Family::<Labels, Counter>::default();
         let log_size = Family::<Labels, Gauge>::default();
+        let mirrored = Family::<Labels, Counter>::default();
+        let quarantined = Family::<Labels, Counter>::default();
+        let misbehaviour = Family::<Labels, Counter>::default();
+        registry.register(
+            "mirrored_entries",
+            "Log entries verified and applied from a peer",
+            mirrored.clone(),
+        );
+        registry.register(
+            "quarantined_objects",
+            "Partner objects held back because they hit a warninglist",
+            quarantined.clone(),
+        );
+        registry.register(
+            "peer_misbehaviour",
+            "Logs of a peer caught misbehaving (evidence written); alert on any increase",
+            misbehaviour.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests, by route, method and status",
@@ -72,6 +93,9 @@ impl Metrics {
                 latency,
                 appended,
                 log_size,
+                mirrored,
+                quarantined,
+                misbehaviour,
             }),
         }
     }
@@ -99,6 +123,19 @@ impl Metrics {
             .log_size
             .get_or_create(&labels)
             .set(i64::try_from(size).unwrap_or(i64::MAX));
+    }
+
+    /// Counts entries mirrored from a peer and those quarantined.
+    pub fn record_mirrored(&self, peer: &str, entries: u64, held: u64) {
+        let labels = vec![("peer", peer.to_owned())];
+        self.inner.mirrored.get_or_create(&labels).inc_by(entries);
+        self.inner.quarantined.get_or_create(&labels).inc_by(held);
+    }
+
+    /// Counts a log of `peer` caught misbehaving.
+    pub fn record_misbehaviour(&self, peer: &str) {
+        let labels = vec![("peer", peer.to_owned())];
+        self.inner.misbehaviour.get_or_create(&labels).inc();
     }
 
     /// The text exposition.

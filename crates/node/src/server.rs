@@ -81,6 +81,7 @@ pub async fn run(
         Err(e) => return Err(ServeError::Config(e)),
     }
     let reloader = tokio::spawn(reload_users(state.clone()));
+    let syncing = tokio::spawn(sync_forever(data_dir.to_owned(), state.metrics().clone()));
     let (stop_housekeeping, housekeeper) = start_housekeeper(data_dir)?;
     let app = app(state.clone());
 
@@ -115,6 +116,9 @@ pub async fn run(
     };
     reloader.abort();
     let _ = reloader.await;
+    // A round cut here leaves nothing half-applied: each commit is whole.
+    syncing.abort();
+    let _ = syncing.await;
     drop(stop_housekeeping);
     let _ = tokio::task::spawn_blocking(move || housekeeper.join()).await;
     // The last handle to the sequencer goes with the state: the writer thread
@@ -126,6 +130,44 @@ pub async fn run(
         .map_err(|_| ServeError::Config("the writer thread panicked".into()))?;
     tracing::info!("stopped");
     served.map_err(ServeError::from)
+}
+
+/// Syncs every peer and pushes this node's checkpoints to their witnesses,
+/// once per configured interval, for as long as the node runs. The
+/// configuration is read again each round, so peers added meanwhile count.
+async fn sync_forever(data_dir: PathBuf, metrics: Metrics) {
+    let mut witnesses = crate::sync::push::Witnesses::default();
+    let mut syncer: Option<(Option<std::time::SystemTime>, crate::sync::Syncer)> = None;
+    loop {
+        let config = match crate::config::Config::load(&data_dir) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the configuration; not syncing");
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                continue;
+            }
+        };
+        let interval = config.sync.interval();
+        if !config.peers.is_empty() {
+            // The warninglists are compiled again only when the file changed.
+            let modified = std::fs::metadata(crate::config::Config::path(&data_dir))
+                .and_then(|m| m.modified())
+                .ok();
+            if syncer.as_ref().is_none_or(|(m, _)| *m != modified) {
+                match crate::sync::Syncer::new(&data_dir, &config, Some(metrics.clone())) {
+                    Ok(s) => syncer = Some((modified, s)),
+                    Err(e) => tracing::error!(error = %e, "cannot sync"),
+                }
+            }
+            if let Some((_, s)) = &syncer {
+                if let Err(e) = crate::sync::push::push(s, &config, &mut witnesses).await {
+                    tracing::warn!(error = %e, "witness push failed");
+                }
+                s.round(&config, None).await;
+            }
+        }
+        tokio::time::sleep(interval).await;
+    }
 }
 
 /// A client gets this long to send a request's headers; a connection that

@@ -43,6 +43,9 @@ struct Inner {
     /// A std lock, for the same reason.
     users_loaded: Mutex<Option<Option<SystemTime>>>,
     node_name: String,
+    /// The verifier keys of configured peers: the logs this node witnesses.
+    /// Reloaded with the users.
+    peer_keys: RwLock<Arc<Vec<tlog::Verifier>>>,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
                 users: RwLock::new(Arc::new(Users::default())),
                 users_loaded: Mutex::new(None),
                 node_name,
+                peer_keys: RwLock::new(Arc::new(Vec::new())),
             }),
         };
         Ok(state)
@@ -105,6 +109,28 @@ impl AppState {
     }
 
     /// Runs a blocking read on a store handle of the pool.
+    /// The verifier keys of the configured peers.
+    pub fn peer_keys(&self) -> Arc<Vec<tlog::Verifier>> {
+        match self.inner.peer_keys.read() {
+            Ok(keys) => keys.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Runs a small write outside the sequencer (the witness state, which
+    /// is no collection's log) on a pooled store handle.
+    pub async fn write_aside<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<R, ApiError> + Send + 'static,
+    ) -> Result<R, ApiError> {
+        tokio::task::block_in_place(|| {
+            let mut store = self.inner.readers.take()?;
+            let result = f(&mut store);
+            self.inner.readers.give_back(store);
+            result
+        })
+    }
+
     pub async fn read<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Store) -> Result<R, ApiError> + Send + 'static,
@@ -149,6 +175,15 @@ impl AppState {
         let count = users.len();
         if let Ok(mut slot) = self.inner.users.write() {
             *slot = Arc::new(users);
+        }
+        let keys: Vec<tlog::Verifier> = config
+            .peers
+            .iter()
+            .filter_map(|p| p.key.as_deref())
+            .filter_map(|k| tlog::Verifier::parse(k).ok())
+            .collect();
+        if let Ok(mut slot) = self.inner.peer_keys.write() {
+            *slot = Arc::new(keys);
         }
         if let Ok(mut loaded) = self.inner.users_loaded.lock() {
             *loaded = Some(modified);

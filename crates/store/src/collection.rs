@@ -25,6 +25,9 @@ pub struct Collection {
     pub size: u64,
     /// The `date_added` of its latest entry.
     pub(crate) last_added: crate::time::Micros,
+    /// The partner whose collection this one mirrors; `None` for the node's own.
+    /// A mirror is read-only: only syncing adds to it.
+    pub peer: Option<String>,
 }
 
 /// What a new collection looks like.
@@ -42,12 +45,14 @@ pub struct NewCollection {
     pub audience: Vec<String>,
     /// Writers.
     pub writers: Vec<String>,
+    /// The partner it mirrors (see [`Collection::peer`]).
+    pub peer: Option<String>,
 }
 
 macro_rules! select_collections {
     ($rest:literal) => {
         concat!(
-            "SELECT cid, id, alias, title, description, audience, writers, size, last_added FROM collections ",
+            "SELECT cid, id, alias, title, description, audience, writers, size, last_added, peer FROM collections ",
             $rest
         )
     };
@@ -70,6 +75,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Collection> {
         writers: list(6)?,
         size: row.get::<_, i64>(7)? as u64,
         last_added: crate::time::Micros(row.get(8)?),
+        peer: row.get(9)?,
     })
 }
 
@@ -100,15 +106,16 @@ pub(crate) fn insert(conn: &Connection, new: &NewCollection) -> Result<Collectio
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     conn.execute(
-        "INSERT INTO collections (id, alias, title, description, audience, writers)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO collections (id, alias, title, description, audience, writers, peer)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         rusqlite::params![
             id,
             new.alias,
             new.title,
             new.description,
             json(&new.audience),
-            json(&new.writers)
+            json(&new.writers),
+            new.peer
         ],
     )?;
     find(conn, &id)
@@ -128,6 +135,7 @@ impl Collection {
             writers: Vec::new(),
             size: 0,
             last_added: crate::time::Micros(0),
+            peer: None,
         }
     }
 }

@@ -25,6 +25,16 @@ pub enum StoreError {
     #[error("no collection with id or alias {0:?}")]
     UnknownCollection(String),
     /// A collection with this alias already exists.
+    #[error(
+        "collection {collection} is a read-only mirror of {peer}'s; only `entente sync` adds to it"
+    )]
+    ReadOnlyMirror {
+        /// The mirror's id.
+        collection: String,
+        /// The partner it mirrors.
+        peer: String,
+    },
+    /// An alias is taken.
     #[error("a collection with alias {0:?} already exists")]
     DuplicateAlias(String),
     /// No object (or no such version of it) is stored in the collection.

@@ -36,6 +36,10 @@
 //! * `query` — TAXII's filtered, paged views of the live objects.
 //! * `serve` — tile resources and status resources for the node's endpoints.
 //! * `share` — collection audiences and writers, checked against markings.
+//! * `mirror` — read-only copies of partners' logs, applied only up to a
+//!   checkpoint their entries lead to.
+//! * `quarantine` — partner objects held back from every view.
+//! * `witness` — the witness state: the largest checkpoint verified per log.
 //!
 //! All calls are blocking SQLite calls; a server runs them on a blocking pool.
 #![deny(missing_docs)]
@@ -47,13 +51,16 @@ pub mod entry;
 mod error;
 mod export;
 mod log;
+mod mirror;
 mod node;
+mod quarantine;
 mod query;
 mod read;
 mod schema;
 mod serve;
 mod share;
 mod time;
+mod witness;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -65,13 +72,18 @@ pub use audit::{AuditReport, Mismatch, audit_tile_dir};
 pub use collection::{Collection, NewCollection};
 pub use error::{Result, StoreError};
 pub use export::ExportSummary;
+pub use mirror::{
+    Applied, HoldCheck, Mirror, MirrorError, ObjectFacts, PeerCheckpoint, Prepared, peer_origin,
+};
 pub use node::{DB_FILE, KEY_FILE, Node};
+pub use quarantine::{Held, HoldState};
 pub use query::{Page, Query, Record, VersionFilter, object_bytes};
 pub use read::{ObjectVersion, PROOF_FORMAT, ProofBundle, ProofError, VerifiedProof, vkey};
 pub use schema::SCHEMA_VERSION;
 pub use serve::Status;
 pub use share::Access;
 pub use time::Micros;
+pub use witness::Witnessed;
 pub use write::{AppendOutcome, ObjectOutcome, Outcome};
 
 /// The alias of the collection `init` creates.
@@ -176,6 +188,15 @@ impl Store {
     pub fn defer_wal_checkpoints(&self, max_pages: u32) -> Result<()> {
         self.conn
             .pragma_update(None, "wal_autocheckpoint", max_pages)?;
+        Ok(())
+    }
+
+    /// Gives this connection a page cache of `mib` MiB: a round that mirrors
+    /// a large log in one transaction then rewrites its index pages in
+    /// memory instead of spilling each change to the WAL.
+    pub fn set_cache_mib(&self, mib: u32) -> Result<()> {
+        self.conn
+            .pragma_update(None, "cache_size", -(i64::from(mib) * 1024))?;
         Ok(())
     }
 

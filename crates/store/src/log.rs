@@ -33,6 +33,17 @@ impl EdgeCache {
         node: &Node,
         coll: &Collection,
     ) -> Result<TileWriter> {
+        self.edge_verified(conn, coll, &|note| node.verify_checkpoint(&coll.id, note))
+    }
+
+    /// [`EdgeCache::edge`] for a log whose checkpoints `verify` checks (a
+    /// mirror's are signed by its peer).
+    pub(crate) fn edge_verified(
+        &self,
+        conn: &Connection,
+        coll: &Collection,
+        verify: &dyn Fn(&[u8]) -> std::result::Result<tlog::Checkpoint, tlog::Error>,
+    ) -> Result<TileWriter> {
         if let Some(w) = self
             .writers
             .get(&coll.cid)
@@ -40,17 +51,19 @@ impl EdgeCache {
         {
             return Ok(w.clone());
         }
+        if coll.size == 0 {
+            // The empty tree: nothing to restore (a new mirror has no checkpoint yet).
+            return Ok(TileWriter::new());
+        }
         let tiles = read_tiles(conn, coll, tlog::edge_tiles(coll.size))?;
         let writer = TileWriter::restore(coll.size, &tiles)?;
         let note = crate::read::latest_checkpoint(conn, coll)?;
-        let signed = node
-            .verify_checkpoint(&coll.id, note.as_bytes())
-            .map_err(|e| {
-                StoreError::Corrupt(format!(
-                    "the latest checkpoint of {} does not verify: {e}; run `entente audit`",
-                    coll.id
-                ))
-            })?;
+        let signed = verify(note.as_bytes()).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "the latest checkpoint of {} does not verify: {e}; run `entente audit`",
+                coll.id
+            ))
+        })?;
         if signed.size != coll.size || signed.root != writer.root() {
             return Err(StoreError::Corrupt(format!(
                 "the stored tiles of {} do not lead to its latest signed checkpoint; refusing to extend the log (run `entente audit`)",
@@ -77,7 +90,7 @@ pub(crate) fn stored_tile(conn: &Connection, cid: i64, id: TileId) -> Result<Opt
 }
 
 /// Reads the stored copies of `ids` (each may be wider than asked; a prefix is used).
-fn read_tiles(
+pub(crate) fn read_tiles(
     conn: &Connection,
     coll: &Collection,
     ids: impl IntoIterator<Item = TileId>,

@@ -21,6 +21,11 @@ pub const DB_FILE: &str = "entente.db";
 pub struct Node {
     pub(crate) name: String,
     pub(crate) signer: tlog::Signer,
+    /// The same key as a tlog-cosignature/v1 witness key: the node cosigns
+    /// its peers' checkpoints under its own name, and partners already hold
+    /// its verifier key. The cosignature's own message prefix keeps the two
+    /// uses apart.
+    cosigner: tlog::Cosigner,
 }
 
 impl Node {
@@ -37,6 +42,39 @@ impl Node {
     /// The node's verifier.
     pub fn verifier(&self) -> tlog::Verifier {
         self.signer.verifier()
+    }
+
+    /// Cosigns a checkpoint this node has verified (as a witness), at
+    /// `timestamp` (POSIX seconds).
+    pub fn cosign(
+        &self,
+        checkpoint: &tlog::VerifiedCheckpoint,
+        timestamp: u64,
+    ) -> std::result::Result<tlog::SignatureLine, tlog::ApiMisuse> {
+        self.cosigner.cosign(checkpoint, timestamp)
+    }
+
+    fn new(signer: tlog::Signer) -> Result<Node> {
+        use base64::Engine as _;
+        // The seed is the fifth field of `PRIVATE+KEY+<name>+<id>+base64(0x01 || seed)`;
+        // the base64 may itself contain '+', the fields before it cannot.
+        let private = signer.to_private_key();
+        let raw = private
+            .splitn(5, '+')
+            .nth(4)
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+            .filter(|raw| raw.len() == 33)
+            .ok_or(StoreError::Unreachable(
+                "a signing key without a 32-byte seed",
+            ))?;
+        let mut seed = [0u8; 32];
+        seed.copy_from_slice(&raw[1..]);
+        let cosigner = tlog::Cosigner::new(signer.name(), &seed)?;
+        Ok(Node {
+            name: signer.name().to_owned(),
+            signer,
+            cosigner,
+        })
     }
 }
 
@@ -81,10 +119,7 @@ pub(crate) fn create_key(dir: &Path, name: &str, seed: [u8; 32]) -> Result<Node>
     file.write_all(format!("{}\n", signer.to_private_key()).as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(io(&key_path))?;
-    Ok(Node {
-        name: name.to_owned(),
-        signer,
-    })
+    Node::new(signer)
 }
 
 /// Reads the key file of an initialised directory.
@@ -102,10 +137,7 @@ pub(crate) fn load_key(dir: &Path) -> Result<Node> {
     let signer = tlog::Signer::parse_private_key(text.trim_end()).map_err(|e| {
         StoreError::Corrupt(format!("{}: not a signing key: {e}", key_path.display()))
     })?;
-    Ok(Node {
-        name: signer.name().to_owned(),
-        signer,
-    })
+    Node::new(signer)
 }
 
 /// The database path of a data directory.

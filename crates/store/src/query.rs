@@ -114,7 +114,7 @@ fn build(coll: &Collection, query: &Query, with_data: bool) -> (String, Vec<SqlV
     } else {
         "+v.date_added"
     };
-    sql.push_str(" WHERE v.cid = ? AND v.withdrawn IS NULL AND ");
+    sql.push_str(" WHERE v.cid = ? AND v.withdrawn IS NULL AND v.held = 0 AND ");
     sql.push_str(by_date);
     sql.push_str(" > ?");
     let mut args: Vec<SqlValue> = vec![
@@ -142,7 +142,7 @@ fn build(coll: &Collection, query: &Query, with_data: bool) -> (String, Vec<SqlV
     }
     let v = &query.versions;
     if !v.all {
-        let newer = "EXISTS (SELECT 1 FROM versions w WHERE w.cid = v.cid AND w.id = v.id AND w.withdrawn IS NULL AND w.vkey";
+        let newer = "EXISTS (SELECT 1 FROM versions w WHERE w.cid = v.cid AND w.id = v.id AND w.withdrawn IS NULL AND w.held = 0 AND w.vkey";
         let mut any = Vec::new();
         if v.last {
             any.push("v.latest = 1".to_owned());

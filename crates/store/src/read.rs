@@ -286,9 +286,15 @@ impl Store {
         let bytes = entry_bytes(&self.conn, &coll, chosen.index)?;
         let proof =
             log::inclusion_proof(&self.conn, &self.expanded, &coll, chosen.index, coll.size)?;
+        // A verified mirror proves with its peer's log, which names the collection by the peer's id.
+        let (origin, _) = crate::mirror::log_identity(self, &coll)?;
+        let logged_id = origin
+            .split_once('/')
+            .map_or(coll.id.as_str(), |(_, id)| id)
+            .to_owned();
         Ok(ProofBundle {
             format: PROOF_FORMAT.into(),
-            collection: coll.id.clone(),
+            collection: logged_id,
             object_id: id.to_owned(),
             version: chosen.version.clone(),
             index: chosen.index,
@@ -327,7 +333,7 @@ impl Store {
         checkpoint_at(&self.conn, &coll, size)
     }
 
-    /// The latest live (not withdrawn) version of every object, in `date_added` order.
+    /// Every live (not withdrawn, not quarantined) version of every object, in `date_added` order.
     pub fn for_each_live_object<E: From<StoreError>>(
         &self,
         collection: &str,
@@ -338,7 +344,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT v.id, v.version, e.data FROM versions v JOIN entries e ON e.cid = v.cid AND e.idx = v.idx
-                 WHERE v.cid = ?1 AND v.withdrawn IS NULL ORDER BY v.date_added",
+                 WHERE v.cid = ?1 AND v.withdrawn IS NULL AND v.held = 0 ORDER BY v.date_added",
             )
             .map_err(StoreError::from)?;
         let mut rows = stmt.query(params![coll.cid]).map_err(StoreError::from)?;

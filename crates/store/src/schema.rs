@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::error::{Result, StoreError};
 
 /// The schema this build reads and writes. Bump it with every incompatible change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Tables, in one place so the whole layout can be read at a glance.
 ///
@@ -33,6 +33,16 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// * `statuses` keeps the TAXII status resource of every write request, and
 ///   the user who made it (only they may read it); they
 ///   are not part of any log.
+/// * `collections.peer` names the partner a collection mirrors (NULL for the
+///   node's own); `mirrors` holds the rest of a mirror's state. A verified
+///   mirror's entries, tiles and checkpoints are the peer's, byte for byte,
+///   so its objects are provable with the peer's key.
+/// * `versions.held` is 1 on a partner's version that hit a warninglist:
+///   stored and provable, but left out of every view until an analyst
+///   releases it; `quarantine` says why and what was decided.
+/// * `witnessed` is the witness state: per log origin, the largest
+///   checkpoint this node verified (by syncing or by cosigning) and the
+///   cosignature it gave; every later one must be consistent with it.
 const DDL: &str = "
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -48,7 +58,8 @@ CREATE TABLE collections (
     audience    TEXT NOT NULL DEFAULT '[]',
     writers     TEXT NOT NULL DEFAULT '[]',
     size        INTEGER NOT NULL DEFAULT 0,
-    last_added  INTEGER NOT NULL DEFAULT 0
+    last_added  INTEGER NOT NULL DEFAULT 0,
+    peer        TEXT
 );
 
 CREATE TABLE entries (
@@ -67,9 +78,10 @@ CREATE TABLE versions (
     withdrawn   INTEGER,
     vkey        TEXT NOT NULL,
     latest      INTEGER NOT NULL DEFAULT 0,
+    held        INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (cid, id, version)
 ) WITHOUT ROWID;
-CREATE INDEX versions_by_date_added ON versions (cid, date_added, idx, withdrawn, latest);
+CREATE INDEX versions_by_date_added ON versions (cid, date_added, idx, withdrawn, latest, held);
 
 CREATE TABLE tiles (
     cid   INTEGER NOT NULL REFERENCES collections (cid),
@@ -104,6 +116,46 @@ CREATE TABLE statuses (
 ) WITHOUT ROWID;
 ";
 
+/// The tables of peers' state, new in schema 3: created by both `DDL` and the upgrade.
+const PEERS: &str = "
+CREATE TABLE mirrors (
+    cid       INTEGER PRIMARY KEY REFERENCES collections (cid),
+    peer      TEXT NOT NULL,
+    remote_id TEXT NOT NULL,
+    verified  INTEGER NOT NULL,
+    vkey      TEXT,
+    cursor    TEXT,
+    halted    TEXT,
+    synced    INTEGER,
+    error     TEXT,
+    UNIQUE (peer, remote_id)
+);
+
+CREATE TABLE quarantine (
+    cid     INTEGER NOT NULL REFERENCES collections (cid),
+    id      TEXT NOT NULL,
+    version TEXT NOT NULL,
+    reason  TEXT NOT NULL,
+    state   TEXT NOT NULL DEFAULT 'held',
+    decided INTEGER,
+    PRIMARY KEY (cid, id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE witnessed (
+    origin      TEXT PRIMARY KEY,
+    size        INTEGER NOT NULL,
+    note        TEXT NOT NULL,
+    cosignature TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
+/// From schema 2: mirrors of peers' logs, quarantine and witness state.
+const MIGRATE_2_TO_3: &str = "
+ALTER TABLE collections ADD COLUMN peer TEXT;
+ALTER TABLE versions ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+DROP INDEX versions_by_date_added;
+CREATE INDEX versions_by_date_added ON versions (cid, date_added, idx, withdrawn, latest, held);";
+
 /// From schema 1: sortable version keys and the status table.
 const MIGRATE_1_TO_2: &str = "
 ALTER TABLE versions ADD COLUMN vkey TEXT NOT NULL DEFAULT '';
@@ -134,6 +186,7 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
 pub(crate) fn create(conn: &Connection) -> Result<()> {
     conn.execute_batch(DDL)?;
     conn.execute_batch(STATUSES)?;
+    conn.execute_batch(PEERS)?;
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
         [SCHEMA_VERSION.to_string()],
@@ -154,7 +207,11 @@ pub(crate) fn check(conn: &mut Connection, path: &Path) -> Result<()> {
         .unwrap_or(None);
     match found {
         Some(v) if v == SCHEMA_VERSION.to_string() => Ok(()),
-        Some(v) if v == "1" => migrate_from_1(conn),
+        Some(v) if v == "1" => {
+            migrate_from_1(conn)?;
+            migrate_from_2(conn)
+        }
+        Some(v) if v == "2" => migrate_from_2(conn),
         other => Err(StoreError::SchemaVersion {
             path: path.to_owned(),
             found: other.unwrap_or_else(|| "none".into()),
@@ -194,6 +251,26 @@ fn migrate_from_1(conn: &mut Connection) -> Result<()> {
              WHERE w.cid = versions.cid AND w.id = versions.id
                AND w.withdrawn IS NULL AND w.vkey > versions.vkey)",
     )?;
+    tx.execute(
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn migrate_from_2(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current: String = tx.query_row(
+        "SELECT value FROM meta WHERE key = 'schema_version'",
+        [],
+        |r| r.get(0),
+    )?;
+    if current != "2" {
+        return Ok(());
+    }
+    tx.execute_batch(MIGRATE_2_TO_3)?;
+    tx.execute_batch(PEERS)?;
     tx.execute(
         "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
         [SCHEMA_VERSION.to_string()],

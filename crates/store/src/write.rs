@@ -169,11 +169,53 @@ impl Store {
         now: Micros,
         record: impl FnOnce(&AppendOutcome) -> Vec<crate::Status>,
     ) -> Result<AppendOutcome> {
+        self.append_inner(collection, objects, now, record, None)
+    }
+
+    /// Appends what a plain TAXII feed gave to its (unverified) mirror, asking
+    /// `hold` about each object: a reason quarantines that version.
+    pub fn append_to_mirror(
+        &mut self,
+        mirror: &crate::Mirror,
+        objects: &[Validated<Object>],
+        now: Micros,
+        hold: crate::HoldCheck<'_>,
+    ) -> Result<AppendOutcome> {
+        if mirror.verified {
+            return Err(StoreError::ReadOnlyMirror {
+                collection: mirror.collection.id.clone(),
+                peer: mirror.peer.clone(),
+            });
+        }
+        self.append_inner(
+            &mirror.collection.id,
+            objects,
+            now,
+            |_| Vec::new(),
+            Some(hold),
+        )
+    }
+
+    fn append_inner(
+        &mut self,
+        collection: &str,
+        objects: &[Validated<Object>],
+        now: Micros,
+        record: impl FnOnce(&AppendOutcome) -> Vec<crate::Status>,
+        mut hold: Option<crate::HoldCheck<'_>>,
+    ) -> Result<AppendOutcome> {
         let Store {
             conn, node, edges, ..
         } = self;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let coll = collection::find(&tx, collection)?;
+        // Only syncing adds to a mirror.
+        if let (Some(peer), None) = (&coll.peer, &hold) {
+            return Err(StoreError::ReadOnlyMirror {
+                collection: coll.id.clone(),
+                peer: peer.clone(),
+            });
+        }
         let mut edge = edges.edge(&tx, node, &coll)?;
         let mut last_added = coll.last_added;
 
@@ -188,7 +230,10 @@ impl Store {
             let mut insert_entry =
                 tx.prepare_cached("INSERT INTO entries (cid, idx, data) VALUES (?1, ?2, ?3)")?;
             let mut insert_version = tx.prepare_cached(
-                "INSERT INTO versions (cid, id, version, date_added, idx, vkey, latest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO versions (cid, id, version, date_added, idx, vkey, latest, held) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            let mut quarantine = tx.prepare_cached(
+                "INSERT OR REPLACE INTO quarantine (cid, id, version, reason, state) VALUES (?1, ?2, ?3, ?4, 'held')",
             )?;
             let mut clear_latest = tx.prepare_cached(
                 "UPDATE versions SET latest = 0 WHERE cid = ?1 AND id = ?2 AND latest = 1",
@@ -295,8 +340,13 @@ impl Store {
                 }
                 let index = next_index;
                 let vkey = crate::read::vkey(&version);
-                // The newest live version carries the `latest` mark.
+                let held = match hold.as_mut() {
+                    Some(check) => check(&crate::ObjectFacts::of(object.as_value())),
+                    None => None,
+                };
+                // The newest live, released version carries the `latest` mark.
                 let latest = match newest {
+                    _ if held.is_some() => false,
                     Some(current) if current >= vkey => false,
                     Some(_) => {
                         clear_latest.execute(params![coll.cid, id])?;
@@ -312,8 +362,12 @@ impl Store {
                     date_added.0,
                     index as i64,
                     vkey,
-                    latest
+                    latest,
+                    held.is_some()
                 ])?;
+                if let Some(reason) = held {
+                    quarantine.execute(params![coll.cid, id, version, reason])?;
+                }
                 leaves.push(tlog::leaf_hash(&bytes));
                 in_batch.entry(id.clone()).or_default().push(BatchVersion {
                     stored: StoredVersion {
@@ -377,6 +431,12 @@ impl Store {
         } = self;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let coll = collection::find(&tx, collection)?;
+        if let Some(peer) = &coll.peer {
+            return Err(StoreError::ReadOnlyMirror {
+                collection: coll.id.clone(),
+                peer: peer.clone(),
+            });
+        }
         let (live, total): (i64, i64) = tx.query_row(
             "SELECT COUNT(*) FILTER (WHERE withdrawn IS NULL), COUNT(*) FROM versions WHERE cid = ?1 AND id = ?2",
             params![coll.cid, id],

@@ -358,7 +358,7 @@ fn tiles_are_served_at_the_widths_the_tree_had() {
 }
 
 #[test]
-fn a_schema_1_database_is_upgraded_on_open() {
+fn a_schema_1_database_is_upgraded_on_open_through_schema_2() {
     let (tmp, mut store) = populated();
     let dir = tmp.path().join("node");
     drop(store);
@@ -367,7 +367,12 @@ fn a_schema_1_database_is_upgraded_on_open() {
         let conn = rusqlite::Connection::open(dir.join(store::DB_FILE)).unwrap();
         conn.execute_batch(
             "DROP TABLE statuses;
+             DROP TABLE mirrors;
+             DROP TABLE quarantine;
+             DROP TABLE witnessed;
              DROP INDEX versions_by_date_added;
+             ALTER TABLE collections DROP COLUMN peer;
+             ALTER TABLE versions DROP COLUMN held;
              ALTER TABLE versions DROP COLUMN vkey;
              ALTER TABLE versions DROP COLUMN latest;
              CREATE INDEX versions_by_date_added ON versions (cid, date_added);

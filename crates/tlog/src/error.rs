@@ -67,6 +67,10 @@ pub enum Format {
     Tile,
     /// A hash that must be exactly 32 bytes.
     Hash,
+    /// A tlog-witness `add-checkpoint` request body.
+    AddCheckpoint,
+    /// A tlog-witness `text/x.tlog.size` body (a 409 Conflict response).
+    TreeSizeBody,
 }
 
 impl fmt::Display for Format {
@@ -83,6 +87,8 @@ impl fmt::Display for Format {
             Format::EntryBundle => "entry bundle",
             Format::Tile => "tile",
             Format::Hash => "hash",
+            Format::AddCheckpoint => "add-checkpoint request",
+            Format::TreeSizeBody => "tree size response",
         })
     }
 }
@@ -277,6 +283,14 @@ pub enum ParseErrorKind {
         /// Count found.
         actual: usize,
     },
+    /// More lines of one kind than the format allows.
+    #[error("more than {max} {what} lines")]
+    TooManyLines {
+        /// What the lines hold.
+        what: &'static str,
+        /// The most allowed.
+        max: usize,
+    },
 }
 
 /// Well-formed input failed verification.
@@ -451,4 +465,8 @@ pub enum ApiMisuse {
     /// Appending would overflow the u64 tree size.
     #[error("tree size would overflow u64")]
     SizeOverflow,
+    /// A witness's add-checkpoint response must carry a non-zero timestamp
+    /// (tlog-witness); 0 would claim nothing about when the checkpoint was seen.
+    #[error("a witness cosignature's timestamp must not be 0")]
+    ZeroTimestamp,
 }

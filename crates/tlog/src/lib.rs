@@ -52,6 +52,10 @@
 //!   (vkeys), [`VerifierSet`], [`Note`], [`open`] → [`VerifiedNote`].
 //! * Checkpoints: [`Checkpoint`], [`CheckpointVerifier`] → [`VerifiedCheckpoint`],
 //!   which only verification can build, so code that takes one cannot skip the check.
+//! * Witnessing (C2SP tlog-witness, without the HTTP): [`AddCheckpoint`] (the
+//!   request body) and its [`check`](AddCheckpoint::check) → [`Accepted`] or a
+//!   [`WitnessRefusal`] with its HTTP status; [`cosignature_response`]; for clients,
+//!   [`parse_tlog_size`] (the 409 body) and [`verify_cosignatures`] (k-of-n).
 //! * Errors by fault: [`ParseError`], [`VerifyError`], [`TileError`],
 //!   [`ApiMisuse`], all wrapped by [`Error`].
 //!
@@ -94,6 +98,7 @@ mod note;
 mod proof;
 mod prove;
 mod tile;
+mod witness;
 mod writer;
 
 // The public interface is:
@@ -117,5 +122,9 @@ pub use prove::{
 pub use tile::{
     BundleId, FULL_TILE_BYTES, LevelLayout, MAX_ENTRY_LEN, MAX_LEVEL, TILE_WIDTH, TileId, TilePath,
     decode_bundle, edge_tiles, encode_bundle, tile_layout,
+};
+pub use witness::{
+    Accepted, AddCheckpoint, MAX_PROOF_LINES, TLOG_SIZE_CONTENT_TYPE, WitnessRefusal,
+    cosignature_response, parse_tlog_size, verify_cosignatures,
 };
 pub use writer::{TileBatch, TileWriter};

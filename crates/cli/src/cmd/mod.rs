@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod collection;
+pub mod demo;
 pub mod detect;
 pub mod evidence;
 pub mod export;
@@ -9,7 +10,11 @@ pub mod import;
 pub mod init;
 pub mod log;
 pub mod pattern;
+pub mod peer;
 pub mod publish;
+pub mod quarantine;
 pub mod serve;
+pub mod sightings;
+pub mod sync;
 pub mod user;
 pub mod validate;

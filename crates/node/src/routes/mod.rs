@@ -5,6 +5,7 @@ mod discovery;
 mod log;
 mod objects;
 mod ops;
+mod witness;
 
 use std::sync::Arc;
 
@@ -67,6 +68,11 @@ pub fn router(state: AppState) -> Router {
             "/api/collections/{collection}/log/tile/{*path}",
             get(log::tile),
         )
+        .route(
+            "/witness/add-checkpoint",
+            axum::routing::post(witness::add_checkpoint),
+        )
+        .route("/witness/{origin}/checkpoint", get(witness::checkpoint))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(not_found)

@@ -22,7 +22,7 @@ struct Row {
 /// The first row whose version key or latest mark is not what its versions imply.
 pub(super) fn check(conn: &Connection, coll: &Collection) -> Result<Option<Mismatch>> {
     let mut stmt = conn.prepare(
-        "SELECT id, version, vkey, latest, withdrawn IS NULL, idx FROM versions WHERE cid = ?1 ORDER BY id",
+        "SELECT id, version, vkey, latest, withdrawn IS NULL AND held = 0, idx FROM versions WHERE cid = ?1 ORDER BY id",
     )?;
     let mut rows = stmt.query([coll.cid])?;
     let mut group: Vec<Row> = Vec::new();
@@ -60,7 +60,7 @@ pub(super) fn check(conn: &Connection, coll: &Collection) -> Result<Option<Misma
 
 /// Exactly one live version with the greatest key carries the mark (two
 /// spellings of one instant tie; either may hold it), or none when every
-/// version is withdrawn.
+/// version is withdrawn. A version held in quarantine is not live.
 fn check_object(versions: &[Row]) -> Option<Mismatch> {
     let newest = versions.iter().filter(|v| v.live).map(|v| &v.vkey).max();
     let mut marked = versions.iter().filter(|v| v.latest);

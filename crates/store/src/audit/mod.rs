@@ -82,8 +82,7 @@ impl Store {
         // connections, but entries below the snapshot's size never change.
         let tx = self.conn.unchecked_transaction()?;
         let coll = collection::find(&tx, collection)?;
-        let origin = self.node.origin(&coll.id);
-        let verifier = self.node.verifier();
+        let (origin, verifier) = crate::mirror::log_identity(self, &coll)?;
         // Read as bytes: a note changed behind our back need not even be UTF-8.
         let checkpoints: Vec<(u64, Vec<u8>)> = {
             let mut stmt = tx.prepare(

@@ -1,0 +1,94 @@
+//! The node's warninglists, from the configuration, and the hold check that
+//! quarantines partner indicators hitting them.
+
+use crate::config::WarninglistConfig;
+
+/// Compiles the configured lists; an unreadable or malformed list is an error
+/// naming it (a node must not run with a defence it believes it has but does not).
+pub fn build(config: &WarninglistConfig) -> Result<warninglist::Warninglists, String> {
+    let mut builder = warninglist::Warninglists::builder()
+        .reserved(config.reserved)
+        .critical(config.critical)
+        .domains(&config.domains)
+        .map_err(|e| format!("warninglists.domains: {e}"))?
+        .networks(&config.networks)
+        .map_err(|e| format!("warninglists.networks: {e}"))?;
+    for path in &config.misp {
+        let bytes = std::fs::read(path)
+            .map_err(|e| format!("warninglists.misp: cannot read {}: {e}", path.display()))?;
+        builder = builder
+            .misp(&path.display().to_string(), &bytes)
+            .map_err(|e| format!("warninglists.misp: {e}"))?;
+    }
+    Ok(builder.build())
+}
+
+/// Why a partner's object must be quarantined, or `None`: an indicator whose
+/// STIX pattern compares with a value on a warninglist.
+pub fn hold(lists: &warninglist::Warninglists, object: &store::ObjectFacts<'_>) -> Option<String> {
+    if object.object_type != "indicator" || object.pattern_type.unwrap_or("stix") != "stix" {
+        return None;
+    }
+    let pattern = object.pattern?;
+    // A pattern that does not parse cannot match anything either.
+    let hits = lists.check(pattern).ok()?;
+    let first = hits.first()?;
+    Some(match hits.len() {
+        1 => first.to_string(),
+        n => format!("{first} (and {} more)", n - 1),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_stix_indicators_that_hit_a_list_are_held() {
+        let config = WarninglistConfig {
+            domains: vec!["elections.example.gov".into()],
+            ..WarninglistConfig::default()
+        };
+        let lists = build(&config).unwrap();
+        let indicator = |pattern: &str, pattern_type: &str| json!({"type": "indicator", "pattern": pattern, "pattern_type": pattern_type});
+        for (object, held) in [
+            (
+                indicator("[domain-name:value = 'www.elections.example.gov']", "stix"),
+                true,
+            ),
+            (indicator("[ipv4-addr:value = '10.1.2.3']", "stix"), true),
+            (
+                indicator("[domain-name:value = 'phish-login-portal.net']", "stix"),
+                false,
+            ),
+            (indicator("www.elections.example.gov", "snort"), false),
+            (indicator("[not a pattern", "stix"), false),
+            (
+                json!({"type": "domain-name", "value": "elections.example.gov"}),
+                false,
+            ),
+        ] {
+            let facts = store::ObjectFacts::of(&object);
+            assert_eq!(hold(&lists, &facts).is_some(), held, "{object}");
+        }
+        let object = indicator("[domain-name:value = 'elections.example.gov']", "stix");
+        let reason = hold(&lists, &store::ObjectFacts::of(&object));
+        assert_eq!(
+            reason.as_deref(),
+            Some(
+                "domain elections.example.gov is on the local allowlist (entry elections.example.gov)"
+            )
+        );
+    }
+
+    #[test]
+    fn an_unreadable_list_stops_the_node_with_its_name() {
+        let config = WarninglistConfig {
+            misp: vec!["/nonexistent/list.json".into()],
+            ..WarninglistConfig::default()
+        };
+        let err = build(&config).unwrap_err();
+        assert!(err.contains("/nonexistent/list.json"), "{err}");
+    }
+}
