@@ -134,8 +134,8 @@ pub enum PeerCommand {
     /// Add a partner: its server root URL, its verifier key, and the token it issued
     /// to this node (`entente user add NAME --kind peer --token` on its side).
     ///
-    /// Without --key the peer is a plain TAXII 2.1 server (URL is its API root, e.g.
-    /// a MISP or OpenCTI feed); its objects are mirrored unverified. The peer's name is
+    /// With --taxii instead of --key the peer is a plain TAXII 2.1 server (URL is its API
+    /// root, e.g. a MISP or OpenCTI feed); its objects are mirrored unverified. The peer's name is
     /// also its name in collection audiences and as a user of this node.
     Add(PeerAddArgs),
     /// List the configured peers.
