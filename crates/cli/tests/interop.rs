@@ -65,6 +65,30 @@ fn have(tool: &str) -> bool {
 }
 
 /// Panics under CI, prints a loud note otherwise.
+/// The interop Python if it can import `modules` (a Python import list);
+/// otherwise the check `what` is skipped (a failure under CI), saying that it
+/// needs `needs` and how to get it.
+fn python_with(modules: &str, what: &str, needs: &str) -> Option<PathBuf> {
+    let how = format!(
+        "run scripts/python-env.sh (it builds .venv at the repository root), or set ENTENTE_PYTHON to a python with {needs} installed"
+    );
+    let Some(py) = python() else {
+        skip(&format!("{what}: no Python"), &how);
+        return None;
+    };
+    let usable = Command::new(&py)
+        .args(["-c", &format!("import {modules}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !usable {
+        skip(&format!("{what}: no Python with {needs}"), &how);
+        return None;
+    }
+    Some(py)
+}
+
 fn skip(what: &str, how: &str) {
     if std::env::var_os("CI").is_some() {
         panic!("the interop test needs {what}: {how}");
@@ -310,24 +334,13 @@ fn taxii2_client_and_curl_against_a_running_node() {
 /// compared with the reference's.
 #[test]
 fn stix2_matcher_agrees_with_pattern_match_and_the_index() {
-    let how = "run scripts/python-env.sh (it builds .venv at the repository root), or set ENTENTE_PYTHON to a python with stix2-matcher and stix2-patterns installed";
-    let Some(py) = python() else {
-        skip("the stix2-matcher interop checks: no Python", how);
+    let Some(py) = python_with(
+        "stix2matcher.matcher, stix2patterns.validator",
+        "the stix2-matcher interop checks",
+        "stix2-matcher and stix2-patterns",
+    ) else {
         return;
     };
-    let usable = Command::new(&py)
-        .args(["-c", "import stix2matcher.matcher, stix2patterns.validator"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !usable {
-        skip(
-            "the stix2-matcher interop checks: no Python with stix2-matcher",
-            how,
-        );
-        return;
-    }
     let mut cmd = Command::new(&py);
     cmd.arg(repo_root().join("tests/interop/pattern_matcher.py"))
         .arg(env!("CARGO_BIN_EXE_entente"))
@@ -493,24 +506,13 @@ impl Drop for Medallion {
 fn a_node_pulls_a_medallion_feed_unverified() {
     use serde_json::{Value, json};
 
-    let how = "run scripts/python-env.sh (it builds .venv at the repository root), or set ENTENTE_PYTHON to a python with requirements-test.txt installed";
-    let Some(py) = python() else {
-        skip("the medallion feed interop check: no Python", how);
+    let Some(py) = python_with(
+        "medallion, werkzeug.serving",
+        "the medallion feed interop check",
+        "medallion (requirements-test.txt)",
+    ) else {
         return;
     };
-    let usable = Command::new(&py)
-        .args(["-c", "import medallion, werkzeug.serving"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !usable {
-        skip(
-            "the medallion feed interop check: no Python with medallion",
-            how,
-        );
-        return;
-    }
     const READ: &str = "4f1d2c3b-8a7e-4c6d-9e0f-1a2b3c4d5e6f";
     const HIDDEN: &str = "7c9e6a2d-1b3f-4e5a-8c7d-6f5e4d3c2b1a";
     const MIRROR: &str = "feed.4f1d2c3b";

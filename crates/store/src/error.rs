@@ -24,7 +24,7 @@ pub enum StoreError {
     /// No collection has this id or alias.
     #[error("no collection with id or alias {0:?}")]
     UnknownCollection(String),
-    /// A collection with this alias already exists.
+    /// A write to a mirror, which only syncing adds to.
     #[error(
         "collection {collection} is a read-only mirror of {peer}'s; only `entente sync` adds to it"
     )]
@@ -33,6 +33,14 @@ pub enum StoreError {
         collection: String,
         /// The partner it mirrors.
         peer: String,
+    },
+    /// Nothing of this object is held in quarantine.
+    #[error("no version of {id}{} is held in quarantine; `entente quarantine list` shows what is", version.as_deref().map(|v| format!(" with version {v}")).unwrap_or_default())]
+    NotHeld {
+        /// The object.
+        id: String,
+        /// The version asked for, if any.
+        version: Option<String>,
     },
     /// An alias is taken.
     #[error("a collection with alias {0:?} already exists")]

@@ -390,18 +390,6 @@ impl Store {
         Ok(())
     }
 
-    /// The peer's checkpoint the mirror accepted at `size`, if any.
-    pub fn mirror_checkpoint_at(&self, mirror: &Mirror, size: u64) -> Result<Option<String>> {
-        self.conn
-            .query_row(
-                "SELECT note FROM checkpoints WHERE cid = ?1 AND size = ?2",
-                params![mirror.collection.cid, size as i64],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(StoreError::from)
-    }
-
     /// The root of the mirror's tree at `size` (at most its size), from its tiles.
     pub fn mirror_root_at(&self, mirror: &Mirror, size: u64) -> Result<tlog::Hash> {
         let coll = collection::find(&self.conn, &mirror.collection.id)?;

@@ -6,9 +6,9 @@
 
 use rusqlite::params;
 
+use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::time::Micros;
-use crate::{Store, collection};
 
 /// What became of a held version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,27 +61,33 @@ pub struct Held {
     pub decided: Option<Micros>,
 }
 
+/// The columns of a [`Held`], read from `quarantine q JOIN collections c`.
+const HELD_COLUMNS: &str =
+    "c.id, c.alias, c.peer, q.id, q.version, q.reason, q.state, q.decided, q.cid";
+
+fn held_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Held> {
+    Ok(Held {
+        collection: r.get(0)?,
+        alias: r.get(1)?,
+        peer: r.get(2)?,
+        id: r.get(3)?,
+        version: r.get(4)?,
+        reason: r.get(5)?,
+        state: HoldState::parse(&r.get::<_, String>(6)?),
+        decided: r.get::<_, Option<i64>>(7)?.map(Micros),
+    })
+}
+
 impl Store {
     /// Quarantined versions, oldest first; with `all`, also those decided.
     pub fn quarantine(&self, all: bool) -> Result<Vec<Held>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT c.id, c.alias, c.peer, q.id, q.version, q.reason, q.state, q.decided
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {HELD_COLUMNS}
              FROM quarantine q JOIN collections c ON c.cid = q.cid
              JOIN versions v ON v.cid = q.cid AND v.id = q.id AND v.version = q.version
-             WHERE ?1 OR q.state = 'held' ORDER BY v.date_added",
-        )?;
-        let rows = stmt.query_map([all], |r| {
-            Ok(Held {
-                collection: r.get(0)?,
-                alias: r.get(1)?,
-                peer: r.get(2)?,
-                id: r.get(3)?,
-                version: r.get(4)?,
-                reason: r.get(5)?,
-                state: HoldState::parse(&r.get::<_, String>(6)?),
-                decided: r.get::<_, Option<i64>>(7)?.map(Micros),
-            })
-        })?;
+             WHERE ?1 OR q.state = 'held' ORDER BY v.date_added"
+        ))?;
+        let rows = stmt.query_map([all], held_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -96,48 +102,46 @@ impl Store {
         now: Micros,
     ) -> Result<Vec<Held>> {
         let tx = self.conn.transaction()?;
-        let targets: Vec<(i64, String)> = tx
-            .prepare(
-                "SELECT cid, version FROM quarantine WHERE id = ?1 AND state = 'held' AND (?2 IS NULL OR version = ?2)",
-            )?
-            .query_map(params![id, version], |r| Ok((r.get(0)?, r.get(1)?)))?
+        let targets: Vec<(i64, Held)> = tx
+            .prepare(&format!(
+                "SELECT {HELD_COLUMNS} FROM quarantine q JOIN collections c ON c.cid = q.cid
+                 WHERE q.id = ?1 AND q.state = 'held' AND (?2 IS NULL OR q.version = ?2)"
+            ))?
+            .query_map(params![id, version], |r| Ok((r.get(8)?, held_row(r)?)))?
             .collect::<rusqlite::Result<_>>()?;
         if targets.is_empty() {
-            return Err(StoreError::UnknownObject {
-                id: format!("{id} (held in quarantine)"),
+            return Err(StoreError::NotHeld {
+                id: id.to_owned(),
                 version: version.map(str::to_owned),
             });
         }
-        let state = if release { "released" } else { "rejected" };
-        for (cid, v) in &targets {
+        let state = if release {
+            HoldState::Released
+        } else {
+            HoldState::Rejected
+        };
+        let mut decided = Vec::with_capacity(targets.len());
+        for (cid, mut held) in targets {
             tx.execute(
                 "UPDATE quarantine SET state = ?4, decided = ?5 WHERE cid = ?1 AND id = ?2 AND version = ?3",
-                params![cid, id, v, state, now.0],
+                params![cid, id, held.version, state.as_str(), now.0],
             )?;
             if release {
                 tx.execute(
                     "UPDATE versions SET held = 0 WHERE cid = ?1 AND id = ?2 AND version = ?3",
-                    params![cid, id, v],
+                    params![cid, id, held.version],
                 )?;
                 tx.execute(
                     "UPDATE versions SET latest = 0 WHERE cid = ?1 AND id = ?2",
                     params![cid, id],
                 )?;
-                crate::mirror::latest_again(&tx, *cid, id)?;
+                crate::mirror::latest_again(&tx, cid, id)?;
             }
+            held.state = state;
+            held.decided = Some(now);
+            decided.push(held);
         }
         tx.commit()?;
-        let decided = self.quarantine(true)?;
-        Ok(decided
-            .into_iter()
-            .filter(|h| {
-                h.id == id
-                    && targets.iter().any(|(cid, v)| {
-                        *v == h.version
-                            && collection::find(&self.conn, &h.collection)
-                                .is_ok_and(|c| c.cid == *cid)
-                    })
-            })
-            .collect())
+        Ok(decided)
     }
 }

@@ -22,6 +22,11 @@ impl Micros {
         Micros((nanos / 1000) as i64)
     }
 
+    /// Whole seconds since the epoch, 0 before it (cosignature timestamps).
+    pub fn unix_seconds(self) -> u64 {
+        u64::try_from(self.0 / 1_000_000).unwrap_or(0)
+    }
+
     /// Parses the exact form [`Display`](fmt::Display) writes, and nothing else.
     pub fn parse(s: &str) -> Option<Micros> {
         let t = stix::Timestamp::parse(s).ok()?;

@@ -10,7 +10,6 @@ use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -94,6 +93,14 @@ impl Demo {
             );
         }
         Ok(stdout)
+    }
+
+    /// Writes `bundle` to `file` and publishes it to the party's default collection.
+    fn publish(&self, party: &Party, file: &Path, bundle: &Value) -> Result<()> {
+        std::fs::write(file, serde_json::to_vec_pretty(bundle)?)?;
+        let path = file.to_string_lossy();
+        self.run(party, &["publish", "--collection", "default", &path], 0)?;
+        Ok(())
     }
 
     /// Starts `entente serve` for the party and waits until it listens.
@@ -354,17 +361,7 @@ fn story(demo: &mut Demo, root: &Path) -> Result<()> {
         "Each object becomes an entry of an append-only Merkle log; Northland signs a checkpoint of it.",
     )?;
     let file = root.join("northland-indicators.json");
-    std::fs::write(&file, serde_json::to_vec_pretty(&indicators(false))?)?;
-    demo.run(
-        &alpha,
-        &[
-            "publish",
-            "--collection",
-            "default",
-            &file.to_string_lossy(),
-        ],
-        0,
-    )?;
+    demo.publish(&alpha, &file, &indicators(false))?;
 
     demo.screen(
         "Southland verifies instead of trusting",
@@ -457,17 +454,7 @@ fn story(demo: &mut Demo, root: &Path) -> Result<()> {
     stop(&mut alpha.server);
     std::fs::remove_dir_all(&alpha.data)?;
     copy_dir(&snapshot, &alpha.data)?;
-    std::fs::write(&file, serde_json::to_vec_pretty(&indicators(true))?)?;
-    demo.run(
-        &alpha,
-        &[
-            "publish",
-            "--collection",
-            "default",
-            &file.to_string_lossy(),
-        ],
-        0,
-    )?;
+    demo.publish(&alpha, &file, &indicators(true))?;
     demo.serve(&mut alpha)?;
     let caught = demo.run(&bravo, &["sync", "--peer", "northland"], 1)?;
     let evidence = caught
@@ -488,8 +475,6 @@ fn story(demo: &mut Demo, root: &Path) -> Result<()> {
          poisoned indicators held back; sightings returned; and a lie that leaves proof behind."
     );
     std::io::stdout().flush()?;
-    // Servers stop with the parties.
-    std::thread::sleep(Duration::from_millis(10));
     Ok(())
 }
 

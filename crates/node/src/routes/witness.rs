@@ -89,7 +89,7 @@ pub async fn add_checkpoint(
                     return Ok(text(status, content_type, body));
                 }
             };
-            let now = store::Micros::now().0.max(0) as u64 / 1_000_000;
+            let now = store::Micros::now().unix_seconds();
             let line = store
                 .node()
                 .cosign(accepted.checkpoint(), now)

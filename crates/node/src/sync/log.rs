@@ -304,7 +304,7 @@ impl Log<'_> {
         let m = mirror.clone();
         let accepted = self
             .syncer
-            .with_store(move |s| s.mirror_checkpoint_at(&m, have))
+            .with_store(move |s| s.checkpoint_at(&m.collection.id, have))
             .await??
             .ok_or(store::StoreError::Unreachable(
                 "a mirror without the checkpoint of its size",
@@ -344,11 +344,13 @@ impl Log<'_> {
         mirror: &Mirror,
         others: &[PeerClient],
     ) -> Result<Option<Outcome>, SyncError> {
-        let m = mirror.clone();
+        // The mirror as this round left it (its size may have grown).
+        let id = mirror.collection.id.clone();
         let mirror = self
             .syncer
-            .with_store(move |s| s.mirror(&m.peer, &m.remote_id, "", true, m.key.as_deref()))
-            .await??;
+            .with_store(move |s| s.mirror_of(&id))
+            .await??
+            .ok_or(store::StoreError::Unreachable("a mirror that went away"))?;
         let origin = self.origin.clone();
         let ours = self
             .syncer
@@ -388,7 +390,7 @@ impl Log<'_> {
         let (m, verifier, origin) = (mirror.clone(), self.verifier.clone(), self.origin.clone());
         self.syncer
             .with_store(move |s| -> Result<(), SyncError> {
-                let Some(note) = s.mirror_checkpoint_at(&m, size)? else {
+                let Some(note) = s.checkpoint_at(&m.collection.id, size)? else {
                     return Ok(());
                 };
                 let verified = verifier
@@ -396,7 +398,7 @@ impl Log<'_> {
                     .map_err(|e| SyncError::Internal(e.to_string()))?;
                 let line = s
                     .node()
-                    .cosign(&verified, store::Micros::now().0.max(0) as u64 / 1_000_000)
+                    .cosign(&verified, store::Micros::now().unix_seconds())
                     .map_err(|e| SyncError::Internal(e.to_string()))?;
                 let state = store::Witnessed {
                     origin,
@@ -455,7 +457,7 @@ fn conflict(
     }
     let accepted =
         store
-            .mirror_checkpoint_at(mirror, have)?
+            .checkpoint_at(&mirror.collection.id, have)?
             .ok_or(store::StoreError::Unreachable(
                 "a mirror without the checkpoint of its size",
             ))?;
