@@ -8,7 +8,9 @@ Output: one JSON line per input line, in the same order:
     {"valid": false, "messages": ["indicator--...: 'valid_from' is a required property", ...]}
 
 The options are those of `stix2_validator --strict --version 2.1` (every SHOULD check
-is an error). Everything runs in one process, so the schemas are loaded once.
+is an error), or with `--default` those of `stix2_validator --version 2.1` (only MUST
+violations are errors; SHOULD findings are warnings). Everything runs in one process,
+so the schemas are loaded once.
 
 A document the validator cannot process (bad JSON, or an exception inside the
 validator, which happens on some malformed input) is reported as invalid with a
@@ -47,7 +49,8 @@ def verdict(line, options):
 
 def main():
     logging.disable(logging.CRITICAL)  # the validator logs warnings we already report
-    options = ValidationOptions(version="2.1", strict=True)
+    strict = "--default" not in sys.argv[1:]
+    options = ValidationOptions(version="2.1", strict=strict)
     out = sys.stdout
     for raw in io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8"):
         line = raw.rstrip("\n")

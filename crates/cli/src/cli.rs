@@ -44,7 +44,10 @@ pub enum Command {
     Init(InitArgs),
     /// Check STIX 2.1 files (objects, arrays or bundles): one line per problem.
     ///
-    /// Exits 1 if anything is invalid.
+    /// Only a MUST violation of STIX 2.1 is an error; a missed SHOULD (a custom
+    /// property, a value outside an open vocabulary, …) is printed as a `warning:`
+    /// line and the object is valid, as every writing command accepts it. Exits 1
+    /// if anything is invalid; with --strict, warnings are errors too.
     Validate(ValidateArgs),
     /// Validate objects and append them to a collection's log; prints the new signed checkpoint.
     ///
@@ -385,6 +388,8 @@ pub struct UserRemoveArgs {
 pub enum CollectionCommand {
     /// Create a collection (a new, empty log); prints its id as the last line.
     Create(CollectionCreateArgs),
+    /// Change a collection's settings.
+    Set(CollectionSetArgs),
     /// List collections with their log sizes, audiences and writers.
     List,
 }
@@ -402,6 +407,20 @@ pub struct CollectionCreateArgs {
     /// The collection's UUID [default: a random one].
     #[arg(long, value_name = "UUID")]
     pub id: Option<String>,
+    /// Refuse objects with SHOULD findings too (custom properties, values outside
+    /// open vocabularies, …), not only MUST violations: an authoring gate.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectionSetArgs {
+    /// Collection id or alias.
+    #[arg(value_name = "COLLECTION")]
+    pub collection: String,
+    /// Whether the collection refuses SHOULD findings too (true), or only MUST violations (false).
+    #[arg(long, value_name = "BOOL", required = true)]
+    pub strict: Option<bool>,
 }
 
 #[derive(Debug, Args)]
@@ -417,6 +436,10 @@ pub struct ValidateArgs {
     /// Files to check (`-` for standard input).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Treat SHOULD findings as errors (as `stix2_validator --strict`): the check
+    /// for what you author, or what a strict collection accepts.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -519,7 +542,8 @@ pub struct ImportArgs {
     /// Objects per log batch (one transaction and one checkpoint each).
     ///
     /// With --json, one JSON object per line: one per committed batch
-    /// (`{"event":"batch","objects":N,"size":S,"checkpoint":…}`), then a summary (`"event":"done"`).
+    /// (`{"event":"batch","objects":N,"size":S,"checkpoint":…}`), one per warning
+    /// (`{"event":"warning","warning":{…}}`), then a summary (`"event":"done"`).
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub batch: u32,
 }

@@ -59,6 +59,9 @@ fn main() -> ExitCode {
         Command::Collection(CollectionCommand::Create(args)) => {
             cmd::collection::create(&cli.global, args)
         }
+        Command::Collection(CollectionCommand::Set(args)) => {
+            cmd::collection::set(&cli.global, args)
+        }
         Command::Collection(CollectionCommand::List) => cmd::collection::list(&cli.global),
         Command::Pattern(PatternCommand::Check(args)) => cmd::pattern::check(&cli.global, args),
         Command::Pattern(PatternCommand::Match(args)) => cmd::pattern::matches(&cli.global, args),

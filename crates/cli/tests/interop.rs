@@ -13,6 +13,16 @@
 //! * the node is stopped with SIGTERM, must exit 0, and `entente audit --deep`
 //!   must pass on what it left behind.
 //!
+//! On a second node, `tests/interop/taxii_store.py` uses python-stix2's
+//! `TAXIICollectionStore` over a taxii2-client collection: adds objects (a custom
+//! property and a custom object type among them), gets them back, queries with
+//! `stix2.Filter`s, adds new versions and asks for all of them; every object and
+//! version must come back identical.
+//!
+//! What the node writes itself passes `stix2_validator --strict --version 2.1`:
+//! the bundled sample, and `entente export` of a collection it was published to
+//! and of one `entente match --publish` wrote sightings to.
+//!
 //! Without a node, `tests/interop/pattern_matcher.py` checks `entente pattern match`
 //! and the bulk index of `entente match` against the OASIS stix2-matcher on
 //! random patterns and observed data, and the sightings bundle `entente match`
@@ -40,13 +50,13 @@ use crate::util::*;
 /// How long each client script may run.
 const SCRIPT: Duration = Duration::from_secs(600);
 
-fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     // Canonical, so that a venv's python finds its pyvenv.cfg next to it.
     std::fs::canonicalize(&root).unwrap_or(root)
 }
 
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("ENTENTE_PYTHON") {
         return Some(PathBuf::from(p));
     }
@@ -68,7 +78,7 @@ fn have(tool: &str) -> bool {
 /// The interop Python if it can import `modules` (a Python import list);
 /// otherwise the check `what` is skipped (a failure under CI), saying that it
 /// needs `needs` and how to get it.
-fn python_with(modules: &str, what: &str, needs: &str) -> Option<PathBuf> {
+pub(crate) fn python_with(modules: &str, what: &str, needs: &str) -> Option<PathBuf> {
     let how = format!(
         "run scripts/python-env.sh (it builds .venv at the repository root), or set ENTENTE_PYTHON to a python with {needs} installed"
     );
@@ -89,7 +99,7 @@ fn python_with(modules: &str, what: &str, needs: &str) -> Option<PathBuf> {
     Some(py)
 }
 
-fn skip(what: &str, how: &str) {
+pub(crate) fn skip(what: &str, how: &str) {
     if std::env::var_os("CI").is_some() {
         panic!("the interop test needs {what}: {how}");
     }
@@ -100,7 +110,7 @@ fn skip(what: &str, how: &str) {
 }
 
 /// Runs a client script to completion (bounded); returns its status and output.
-fn run_script(mut cmd: Command) -> (ExitStatus, String) {
+pub(crate) fn run_script(mut cmd: Command) -> (ExitStatus, String) {
     let shown = format!("{cmd:?}");
     let mut child = cmd
         .stdin(Stdio::null())
@@ -325,6 +335,170 @@ fn taxii2_client_and_curl_against_a_running_node() {
     assert!(
         text.starts_with("OK"),
         "audit --deep after serving:\n{text}"
+    );
+}
+
+/// python-stix2 3.0.2's `TAXIICollectionStore` (over taxii2-client) against a
+/// running node: `tests/interop/taxii_store.py` adds, gets, queries and versions
+/// objects, and checks that every object and version comes back identical.
+#[cfg(unix)]
+#[test]
+fn stix2_taxii_collection_store_against_a_running_node() {
+    let Some(py) = python_with(
+        "stix2, taxii2client.v21",
+        "the python-stix2 TAXIICollectionStore interop check",
+        "stix2 and taxii2-client (requirements-test.txt)",
+    ) else {
+        return;
+    };
+    let (tmp, data, _) = new_node();
+    let token = add_user(
+        &data,
+        "analyst",
+        &["--read", "default", "--write", "default"],
+    );
+    let mut node = Node::start(&data, tmp.path().join("node.log"));
+    let mut cmd = Command::new(&py);
+    cmd.arg(repo_root().join("tests/interop/taxii_store.py"))
+        .args([node.url.as_str(), "analyst", &token]);
+    let (status, output) = run_script(cmd);
+    assert!(
+        status.success(),
+        "taxii_store.py failed ({status})\n{output}\n{}",
+        node.log_text()
+    );
+    assert!(
+        output.contains("stix2 TAXIICollectionStore interop: OK"),
+        "{output}"
+    );
+    println!("{output}");
+    let status = node.terminate();
+    assert_eq!(status.code(), Some(0), "{}", node.log_text());
+    // What the store wrote is in the log, and the log is sound.
+    let out = run_expect(&data, &["audit", "--deep"], 0);
+    assert!(
+        stdout(&out).starts_with("OK"),
+        "audit --deep:\n{}",
+        stdout(&out)
+    );
+}
+
+/// The node's own output passes `stix2_validator --strict --version 2.1`: the
+/// bundled sample, `entente export` of the collection it is published to, and
+/// `entente export` of the collection `entente match --publish` writes its
+/// sightings to (a Zeek DNS log that queries two of the sample's domains).
+#[test]
+fn the_nodes_own_output_passes_the_strict_validator() {
+    let Some(py) = python_with(
+        "stix2validator",
+        "the strict validation of the node's output",
+        "stix2-validator (requirements-test.txt)",
+    ) else {
+        return;
+    };
+    let validator = py.with_file_name("stix2_validator");
+    assert!(
+        validator.is_file(),
+        "{} is missing: stix2-validator installs it beside the python",
+        validator.display()
+    );
+    let (tmp, data, _) = new_node();
+    let sample = examples().join("election-indicators.json");
+    let sample_arg = sample.to_str().expect("a UTF-8 path");
+    run_expect(
+        &data,
+        &["publish", "--collection", "default", sample_arg],
+        0,
+    );
+    run_expect(&data, &["collection", "create", "sightings-back"], 0);
+
+    // Two queries for the sample's phishing domains inside their validity
+    // (2026-10-01, 2026-10-02), one for a domain nobody listed.
+    let log = tmp.path().join("dns.log");
+    let lines = [
+        (1_790_812_800.25, "voter-registration-check.example"),
+        (1_790_899_200.5, "northland-elections-portal.example"),
+        (1_790_899_260.0, "weather.example"),
+    ];
+    let text: String = lines
+        .iter()
+        .map(|(ts, query)| {
+            format!(
+                "{}\n",
+                serde_json::json!({
+                    "ts": ts, "uid": "C1", "_path": "dns",
+                    "id.orig_h": "10.1.2.3", "id.orig_p": 53001,
+                    "id.resp_h": "10.1.0.53", "id.resp_p": 53,
+                    "proto": "udp", "query": query, "qtype_name": "A"
+                })
+            )
+        })
+        .collect();
+    std::fs::write(&log, text).expect("writing the DNS log");
+    let out = run_expect(
+        &data,
+        &[
+            "match",
+            "--collection",
+            "default",
+            "--publish",
+            "sightings-back",
+            "--format",
+            "zeek",
+            log.to_str().expect("a UTF-8 path"),
+        ],
+        0,
+    );
+    assert!(
+        stdout(&out).starts_with("published "),
+        "match --publish: {}\n{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let sample_objects =
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(&sample).expect("the sample"))
+            .expect("the sample is JSON")["objects"]
+            .as_array()
+            .map_or(0, Vec::len);
+    let mut files = vec![sample.clone()];
+    for collection in ["default", "sightings-back"] {
+        let text = stdout(&run_expect(
+            &data,
+            &["export", "--collection", collection],
+            0,
+        ));
+        let bundle: serde_json::Value =
+            serde_json::from_str(&text).expect("export writes a JSON bundle");
+        let objects = bundle["objects"].as_array().cloned().unwrap_or_default();
+        if collection == "default" {
+            assert_eq!(
+                objects.len(),
+                sample_objects,
+                "the export of default holds the sample:\n{text}"
+            );
+        } else {
+            // A sighting per indicator the log hit.
+            let sightings = objects.iter().filter(|o| o["type"] == "sighting").count();
+            assert_eq!(sightings, 2, "the export of {collection}:\n{text}");
+        }
+        let file = tmp.path().join(format!("{collection}.json"));
+        std::fs::write(&file, text).expect("writing the export");
+        files.push(file);
+    }
+    for file in &files {
+        let mut cmd = Command::new(&validator);
+        cmd.args(["--strict", "--version", "2.1"]).arg(file);
+        let (status, output) = run_script(cmd);
+        assert!(
+            status.success(),
+            "stix2_validator --strict --version 2.1 {} failed ({status}):\n{output}",
+            file.display()
+        );
+    }
+    println!(
+        "strict validator: OK: the sample and the exports of default and sightings-back ({} files)",
+        files.len()
     );
 }
 

@@ -2331,3 +2331,81 @@ fn acknowledged_posts_survive_kill() {
     audit_deep(&data, "at the end");
     assert_no_failures(&failures, &format!(", seed {seed}"));
 }
+
+/// A POST is judged as `entente publish` judges a file: a SHOULD finding is a
+/// warning in the success's message, a MUST violation a failure; a strict
+/// collection fails both, naming the rule.
+#[test]
+fn posted_shoulds_are_warnings_unless_the_collection_is_strict() {
+    let (tmp, data, _vkey) = new_node();
+    create_collection(&data, "authoring");
+    run_expect(
+        &data,
+        &["collection", "set", "authoring", "--strict", "true"],
+        0,
+    );
+    let token = add_user(
+        &data,
+        "writer",
+        &[
+            "--read",
+            "default",
+            "--write",
+            "default",
+            "--read",
+            "authoring",
+            "--write",
+            "authoring",
+        ],
+    );
+    let auth = bearer(&token);
+    let server = start_server(&data, tmp.path().join("node.log"));
+
+    // MITRE-style: a custom property, and no description.
+    let mut custom = indicator(1, 77, 0);
+    custom.as_object_mut().map(|o| o.remove("description"));
+    custom["x_acme_score"] = json!(7);
+    let mut must = indicator(2, 77, 0);
+    must["confidence"] = json!(500);
+    let objects = [custom.clone(), must.clone()];
+
+    let status_of = |coll: &str| {
+        let reply = must_send(&server, &post_objects(coll, &auth, &objects));
+        assert_eq!(reply.status, 202, "POST to {coll}: {}", reply.text());
+        reply
+            .json()
+            .unwrap_or_else(|e| panic!("POST to {coll}: {e}"))
+    };
+    let message = |list: &Value, id: &str| {
+        list.as_array()
+            .and_then(|l| l.iter().find(|d| d["id"] == id))
+            .and_then(|d| d["message"].as_str())
+            .map(str::to_owned)
+    };
+
+    let status = status_of("default");
+    assert_eq!(status["success_count"], json!(1), "{status}");
+    let said = message(&status["successes"], &id_of(&custom)).unwrap_or_default();
+    assert!(
+        said.starts_with("added at log index")
+            && said.contains("warnings: ")
+            && said.contains("$.x_acme_score")
+            && said.contains("[custom-property]")
+            && said.contains("[indicator-properties]"),
+        "the success should carry its warnings: {status}"
+    );
+    let refused = message(&status["failures"], &id_of(&must)).unwrap_or_default();
+    assert!(refused.contains("$.confidence"), "{status}");
+    let reply = must_send(&server, &get_object("default", &id_of(&custom), &auth));
+    let served = reply.json().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(served["objects"][0], custom, "served back as it came");
+
+    let status = status_of("authoring");
+    assert_eq!(status["success_count"], json!(0), "{status}");
+    let refused = message(&status["failures"], &id_of(&custom)).unwrap_or_default();
+    assert!(
+        refused.contains("$.x_acme_score") && refused.contains("[custom-property]"),
+        "a strict collection should refuse the custom property, naming the rule: {status}"
+    );
+    stop(server, "at the end");
+}

@@ -7,8 +7,10 @@ mod util;
 
 // The commands end to end: init, validate, publish, prove, verify, withdraw, export, import, audit.
 mod commands;
+// MUST violations refuse, SHOULD findings warn; strict collections refuse both.
 mod detect;
 mod evidence;
+mod lenient;
 // kill -9 at random moments during imports; nothing acknowledged may be lost.
 mod crash;
 // Single-byte changes behind the store's back; the audit must find every one.
@@ -26,3 +28,5 @@ mod demo;
 // Peers end to end: mirrors across kills, rewritten and forked logs caught with
 // evidence, quarantine, audiences on the wire, sightings back, witnesses.
 mod peers;
+// Real published STIX 2.1 (fetched by scripts/stix-corpus.sh) against stix2-validator.
+mod real_stix;

@@ -120,3 +120,13 @@ pub fn parse(pattern: &str) -> Result<Pattern, ParseError> {
 pub fn check(pattern: &str) -> Result<(), String> {
     parse(pattern).map(drop).map_err(|e| e.message(pattern))
 }
+
+/// The validation every object coming in goes through, with its STIX
+/// patterns checked: only MUST violations refuse an object, and SHOULD
+/// findings are kept as warnings, unless `strict` (a strict collection, or a
+/// check of what the node itself writes), where they refuse it too.
+pub fn validate_options(strict: bool) -> stix::ValidateOptions<'static> {
+    stix::ValidateOptions::new()
+        .strict(strict)
+        .with_pattern_checker(&check)
+}

@@ -106,9 +106,19 @@ pub struct Error {
     pub(crate) path: String,
     pub(crate) kind: ErrorKind,
     pub(crate) severity: Severity,
+    pub(crate) check: Option<&'static str>,
 }
 
 impl Error {
+    /// The name of the SHOULD (or advice) rule behind this finding, for
+    /// counting warnings by kind: mostly the reference validator's check
+    /// names (`custom-prefix` there is `custom-property` and
+    /// `custom-object-type` here, `open-vocab` covers every vocabulary).
+    /// `None` on a MUST violation.
+    pub fn check(&self) -> Option<&'static str> {
+        self.check
+    }
+
     /// The id of the object in error, when it has a usable one.
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()

@@ -1,4 +1,8 @@
-//! Our verdicts against stix2-validator's (`--strict --version 2.1`).
+//! Our verdicts against stix2-validator's, in both of its modes: strict
+//! (`--strict --version 2.1`, what the node produces must pass) against our
+//! strict mode, and default (`--version 2.1`, only MUST violations refuse)
+//! against our lenient mode, which is what input from partners, feeds and
+//! analysts goes through.
 //!
 //! The corpus is (1) a deterministic, seeded set of valid objects of every type
 //! and mutations of them (`corpus/mod.rs`), and (2) hand-written cases in
@@ -35,6 +39,8 @@ struct Entry {
     line: String,
     stricter: Option<String>,
     laxer: Option<String>,
+    /// Accepted in lenient mode although the validator's default mode refuses it.
+    lenient_laxer: Option<String>,
     needs_pattern_checker: bool,
     handwritten: bool,
 }
@@ -72,6 +78,7 @@ fn handwritten() -> Vec<Entry> {
             line: case["object"].to_string(),
             stricter: text("stricter_than_validator"),
             laxer: text("laxer_than_validator"),
+            lenient_laxer: text("lenient_laxer_than_validator"),
             needs_pattern_checker: case
                 .get("needs_pattern_checker")
                 .and_then(Value::as_bool)
@@ -90,6 +97,7 @@ fn corpus() -> Vec<Entry> {
             line: c.document.to_string(),
             stricter: None,
             laxer: None,
+            lenient_laxer: None,
             needs_pattern_checker: false,
             handwritten: false,
         })
@@ -104,6 +112,7 @@ fn corpus() -> Vec<Entry> {
         line: bundle.to_string(),
         stricter: None,
         laxer: None,
+        lenient_laxer: None,
         needs_pattern_checker: false,
         handwritten: false,
     });
@@ -136,11 +145,36 @@ fn ours_with(line: &str, options: &stix::ValidateOptions<'_>) -> (bool, Vec<Stri
     }
 }
 
+/// (valid, messages) from our lenient mode: only MUST violations refuse.
+fn ours_lenient(line: &str) -> (bool, Vec<String>) {
+    ours_with(
+        line,
+        &stix::ValidateOptions::default()
+            .strict(false)
+            .with_pattern_checker(&pattern::check),
+    )
+}
+
+/// The reference validator's two modes.
+#[derive(Clone, Copy)]
+enum Mode {
+    Strict,
+    Default,
+}
+
 /// (valid, messages) from stix2-validator, one per line, in one process.
 fn theirs(py: &Path, lines: &[&str]) -> Vec<(bool, Vec<String>)> {
+    theirs_in(py, lines, Mode::Strict)
+}
+
+fn theirs_in(py: &Path, lines: &[&str], mode: Mode) -> Vec<(bool, Vec<String>)> {
     let script = repo_root().join("tests/conformance/validator_verdicts.py");
-    let mut child = Command::new(py)
-        .arg(&script)
+    let mut command = Command::new(py);
+    command.arg(&script);
+    if let Mode::Default = mode {
+        command.arg("--default");
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -229,17 +263,112 @@ fn corpus_is_what_it_claims_on_our_side() {
     );
 }
 
-#[test]
-fn verdicts_match_stix2_validator() {
-    let Some(py) = python() else {
+fn python_or_skip(test: &str) -> Option<PathBuf> {
+    let py = python();
+    if py.is_none() {
         let how = "run scripts/python-env.sh (it builds .venv at the repository root), or set ENTENTE_PYTHON to a python with requirements-test.txt installed";
         if std::env::var_os("CI").is_some() {
             panic!("conformance test needs stix2-validator: {how}");
         }
         eprintln!("\n**********************************************************************");
-        eprintln!("*** SKIPPED verdicts_match_stix2_validator: no Python with stix2-validator.");
+        eprintln!("*** SKIPPED {test}: no Python with stix2-validator.");
         eprintln!("*** To run it: {how}.");
         eprintln!("**********************************************************************\n");
+    }
+    py
+}
+
+/// MUSTs of STIX 2.1 that the validator's default mode does not check, on
+/// generated mutations: `(case name prefix, our message, why)`. Lenient mode
+/// still refuses them; in strict mode the validator refuses them too.
+const MUSTS_DEFAULT_MODE_MISSES: &[(&str, &str, &str)] = &[
+    (
+        "marking-definition#",
+        "property names are 3-250 characters",
+        "property names MUST be a-z, 0-9 and _ (STIX 2.1 section 3.1); the validator checks them on marking-definitions only in strict mode",
+    ),
+    (
+        "marking-definition#",
+        "expected a non-empty list",
+        "lists MUST NOT be empty (STIX 2.1 section 2.15); the validator checks it on marking-definitions only in strict mode",
+    ),
+];
+
+/// Lenient mode against the validator's default mode: an object is refused
+/// exactly when it violates a MUST. Hand-written cases are MUST violations, so
+/// both modes refuse them (unless annotated); the generated mutations are
+/// mostly SHOULD findings, which both must accept.
+#[test]
+fn lenient_verdicts_match_stix2_validator_default_mode() {
+    let Some(py) = python_or_skip("lenient_verdicts_match_stix2_validator_default_mode") else {
+        return;
+    };
+    let entries = corpus();
+    let lines: Vec<&str> = entries.iter().map(|e| e.line.as_str()).collect();
+    let reference = theirs_in(&py, &lines, Mode::Default);
+
+    let (mut agree, mut refused_both) = (0, 0);
+    let mut problems = Vec::new();
+    for (e, (their_valid, their_msgs)) in entries.iter().zip(&reference) {
+        let (our_valid, our_msgs) = ours_lenient(&e.line);
+        let verdict = |v: bool| if v { "valid" } else { "invalid" };
+        let missed_must = !our_valid
+            && *their_valid
+            && our_msgs.iter().all(|m| {
+                MUSTS_DEFAULT_MODE_MISSES
+                    .iter()
+                    .any(|(prefix, text, _)| e.name.starts_with(prefix) && m.contains(text))
+            });
+        let problem = if e.stricter.is_some() {
+            // Documented MUSTs the validator misses: we must still refuse them.
+            our_valid.then(|| {
+                "documented as stricter than the validator, but lenient mode accepts it".to_owned()
+            })
+        } else if let Some(why) = &e.lenient_laxer {
+            (!our_valid || *their_valid).then(|| format!("documented as laxer than the validator's default mode ({why}): lenient mode must accept and it must refuse"))
+        } else if missed_must {
+            None
+        } else if e.laxer.is_some() {
+            (!our_valid).then(|| {
+                "documented as laxer than the validator, but lenient mode refuses it".to_owned()
+            })
+        } else if e.needs_pattern_checker {
+            our_valid.then(|| "a malformed pattern that lenient mode accepts".to_owned())
+        } else if our_valid != *their_valid {
+            Some("verdicts differ".to_owned())
+        } else {
+            agree += 1;
+            refused_both += usize::from(!our_valid);
+            None
+        };
+        if let Some(p) = problem {
+            problems.push(format!(
+                "- {}: {p}\n  ours (lenient): {} {:?}\n  stix2-validator (default mode): {} {:?}\n  document: {}",
+                e.name,
+                verdict(our_valid),
+                our_msgs,
+                verdict(*their_valid),
+                their_msgs,
+                short(&e.line)
+            ));
+        }
+    }
+    eprintln!(
+        "lenient conformance: {} cases, {agree} agreements ({refused_both} refused by both), {} problems",
+        entries.len(),
+        problems.len()
+    );
+    assert!(
+        problems.is_empty(),
+        "{} disagreements with stix2-validator's default mode:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn verdicts_match_stix2_validator() {
+    let Some(py) = python_or_skip("verdicts_match_stix2_validator") else {
         return;
     };
     let entries = corpus();

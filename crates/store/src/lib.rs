@@ -221,6 +221,20 @@ impl Store {
     pub fn collections(&self) -> Result<Vec<Collection>> {
         collection::list(&self.conn)
     }
+
+    /// Makes a collection refuse SHOULD findings too (`true`), or only MUST
+    /// violations (`false`). A mirror's objects are the peer's: it has no such gate.
+    pub fn set_strict(&mut self, id_or_alias: &str, strict: bool) -> Result<Collection> {
+        let coll = self.collection(id_or_alias)?;
+        if let Some(peer) = coll.peer {
+            return Err(StoreError::ReadOnlyMirror {
+                collection: coll.id,
+                peer,
+            });
+        }
+        collection::set_strict(&self.conn, &coll.id, strict)?;
+        self.collection(&coll.id)
+    }
 }
 
 impl Node {

@@ -358,7 +358,7 @@ fn tiles_are_served_at_the_widths_the_tree_had() {
 }
 
 #[test]
-fn a_schema_1_database_is_upgraded_on_open_through_schema_2() {
+fn a_schema_1_database_is_upgraded_on_open_through_schemas_2_3_and_4() {
     let (tmp, mut store) = populated();
     let dir = tmp.path().join("node");
     drop(store);
@@ -370,8 +370,10 @@ fn a_schema_1_database_is_upgraded_on_open_through_schema_2() {
              DROP TABLE mirrors;
              DROP TABLE quarantine;
              DROP TABLE witnessed;
+             DROP TABLE invalid_entries;
              DROP INDEX versions_by_date_added;
              ALTER TABLE collections DROP COLUMN peer;
+             ALTER TABLE collections DROP COLUMN strict;
              ALTER TABLE versions DROP COLUMN held;
              ALTER TABLE versions DROP COLUMN vkey;
              ALTER TABLE versions DROP COLUMN latest;
@@ -406,6 +408,9 @@ fn a_schema_1_database_is_upgraded_on_open_through_schema_2() {
         store.audit("default", true, &mut |_| {}).unwrap().mismatch,
         None
     );
+    // Schema 4: collections are lenient until set strict.
+    assert!(!store.collection("default").unwrap().strict);
+    assert!(store.set_strict("default", true).unwrap().strict);
 }
 
 #[test]

@@ -1,10 +1,10 @@
-//! `entente collection create|list`.
+//! `entente collection create|set|list`.
 
 use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::Verdict;
-use crate::cli::{CollectionCreateArgs, Global};
+use crate::cli::{CollectionCreateArgs, CollectionSetArgs, Global};
 use crate::input::open_store;
 use crate::output;
 
@@ -19,6 +19,7 @@ pub fn create(global: &Global, args: CollectionCreateArgs) -> Result<Verdict> {
             alias: Some(args.alias.clone()),
             title: args.title.clone().unwrap_or_else(|| args.alias.clone()),
             description: args.description.clone(),
+            strict: args.strict,
             ..store::NewCollection::default()
         })
         .with_context(|| format!("cannot create collection {:?}", args.alias))?;
@@ -36,6 +37,32 @@ pub fn create(global: &Global, args: CollectionCreateArgs) -> Result<Verdict> {
     Ok(Verdict::Ok)
 }
 
+pub fn set(global: &Global, args: CollectionSetArgs) -> Result<Verdict> {
+    let mut store = open_store(global)?;
+    let mut coll = store.collection(&args.collection)?;
+    if let Some(strict) = args.strict {
+        coll = store.set_strict(&coll.id, strict)?;
+    }
+    if global.json {
+        output::json(&collection_json(&coll))?;
+    } else if !global.quiet {
+        eprintln!(
+            "Collection {}: {}",
+            coll.alias.as_deref().unwrap_or(&coll.id),
+            strictness(&coll)
+        );
+    }
+    Ok(Verdict::Ok)
+}
+
+fn strictness(c: &store::Collection) -> &'static str {
+    if c.strict {
+        "strict (refuses SHOULD findings too)"
+    } else {
+        "refuses only MUST violations; SHOULD findings are warnings"
+    }
+}
+
 fn collection_json(c: &store::Collection) -> serde_json::Value {
     json!({
         "id": c.id,
@@ -45,6 +72,7 @@ fn collection_json(c: &store::Collection) -> serde_json::Value {
         "size": c.size,
         "audience": c.audience,
         "writers": c.writers,
+        "strict": c.strict,
     })
 }
 
@@ -56,8 +84,8 @@ pub fn list(global: &Global) -> Result<Verdict> {
         return Ok(Verdict::Ok);
     }
     println!(
-        "{:<36}  {:<16}  {:>10}  {:<20}  writers",
-        "id", "alias", "entries", "audience"
+        "{:<36}  {:<16}  {:>10}  {:<7}  {:<20}  writers",
+        "id", "alias", "entries", "checks", "audience"
     );
     for c in &collections {
         let list = |l: &[String]| {
@@ -68,10 +96,11 @@ pub fn list(global: &Global) -> Result<Verdict> {
             }
         };
         println!(
-            "{:<36}  {:<16}  {:>10}  {:<20}  {}",
+            "{:<36}  {:<16}  {:>10}  {:<7}  {:<20}  {}",
             c.id,
             c.alias.as_deref().unwrap_or("-"),
             c.size,
+            if c.strict { "strict" } else { "must" },
             list(&c.audience),
             list(&c.writers)
         );

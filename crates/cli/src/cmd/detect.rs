@@ -421,7 +421,7 @@ fn publish(
     let coll = store.collection(collection)?;
     let mut valid = Vec::with_capacity(objects.len());
     for (i, o) in objects.into_iter().enumerate() {
-        match crate::cmd::validate::check("sightings", i, o) {
+        match crate::cmd::validate::check("sightings", i, o, true) {
             Ok(v) => valid.push(v),
             Err(problems) => {
                 let lines: Vec<String> = problems.iter().map(|p| p.line()).collect();

@@ -9,7 +9,7 @@ use store::{Micros, Store};
 
 use crate::Verdict;
 use crate::cli::{Global, ImportArgs};
-use crate::cmd::validate::{Problem, check};
+use crate::cmd::validate::{Problem, WarningTally, check, problems};
 use crate::input::{open, open_store, stream_objects};
 use crate::output;
 
@@ -19,6 +19,7 @@ struct Tally {
     unchanged: u64,
     refused: u64,
     invalid: u64,
+    warnings: WarningTally,
     checkpoint: Option<String>,
 }
 
@@ -30,6 +31,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
     let reader = crate::input::buffered(bar.wrap_read(reader));
     let name = args.file.display().to_string();
     let batch_size = args.batch as usize;
+    let strict = coll.strict;
 
     let mut tally = Tally::default();
     // Two stages on two threads: parsing and validating the next batch runs
@@ -40,7 +42,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
             let mut batch = Vec::with_capacity(batch_size);
             let mut index = 0usize;
             let streamed = stream_objects(reader, &mut |value| {
-                let message = match check(&name, index, value) {
+                let message = match check(&name, index, value, strict) {
                     Ok(object) => {
                         batch.push(object);
                         (batch.len() >= batch_size).then(|| {
@@ -67,6 +69,16 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
         for message in rx {
             match message {
                 Parsed::Batch(batch) => {
+                    for object in &batch {
+                        tally.warnings.add(object.warnings());
+                        if global.json {
+                            for w in
+                                problems(&args.file.display().to_string(), None, object.warnings())
+                            {
+                                println!("{}", json!({"event": "warning", "warning": w}));
+                            }
+                        }
+                    }
                     flush(&mut store, &coll.id, &batch, &mut tally, global, &bar)?
                 }
                 Parsed::Invalid(problems) => {
@@ -103,7 +115,8 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
             "{}",
             json!({
                 "event": "done", "collection": coll.id, "objects": objects, "added": tally.added, "unchanged": tally.unchanged,
-                "refused": tally.refused, "invalid": tally.invalid, "checkpoint": checkpoint,
+                "refused": tally.refused, "invalid": tally.invalid,
+                "warnings": tally.warnings.to_json(), "checkpoint": checkpoint,
             })
         );
     } else {
@@ -113,6 +126,9 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
                 tally.added, tally.unchanged, tally.refused, tally.invalid
             );
         }
+        tally
+            .warnings
+            .report(global, &args.file.display().to_string());
         print!("{checkpoint}");
     }
     Ok(if tally.refused + tally.invalid == 0 {

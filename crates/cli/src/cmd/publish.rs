@@ -6,7 +6,7 @@ use store::{AppendOutcome, Micros, ObjectOutcome, Outcome, Store};
 
 use crate::Verdict;
 use crate::cli::{Global, PublishArgs, WithdrawArgs};
-use crate::cmd::validate::{Problem, check_file};
+use crate::cmd::validate::{Problem, WarningTally, check_file, warnings};
 use crate::input::open_store;
 use crate::output;
 
@@ -18,10 +18,17 @@ pub fn run(global: &Global, args: PublishArgs) -> Result<Verdict> {
     let coll = store.collection(&args.collection)?;
     let mut valid = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
+    let mut warned: Vec<Problem> = Vec::new();
+    let mut tally = WarningTally::default();
     for file in &args.files {
-        let (mut v, mut p) = check_file(file)?;
-        valid.append(&mut v);
-        problems.append(&mut p);
+        let mut checked = check_file(file, coll.strict)?;
+        tally.add(&checked.bundle_warnings);
+        checked.valid.iter().for_each(|o| tally.add(o.warnings()));
+        if global.json {
+            warned.extend(warnings(&file.display().to_string(), &checked));
+        }
+        valid.append(&mut checked.valid);
+        problems.append(&mut checked.errors);
     }
     let mut results = Vec::with_capacity(valid.len());
     let mut checkpoint = store.checkpoint(&coll.id)?;
@@ -38,6 +45,8 @@ pub fn run(global: &Global, args: PublishArgs) -> Result<Verdict> {
             "collection": coll.id,
             "results": results.iter().map(result_json).collect::<Vec<_>>(),
             "invalid": problems,
+            "warnings": warned,
+            "warning_counts": tally.to_json(),
             "checkpoint": checkpoint,
         }))?;
     } else {
@@ -47,6 +56,8 @@ pub fn run(global: &Global, args: PublishArgs) -> Result<Verdict> {
         for p in &problems {
             println!("invalid    {}", p.line());
         }
+        let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
+        tally.report(global, &files.join(" "));
         print!("{checkpoint}");
     }
     Ok(if problems.is_empty() && refused == 0 {

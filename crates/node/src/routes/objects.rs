@@ -229,8 +229,21 @@ pub async fn delete_object(
 enum Slot {
     /// Refused by validation: `(id, version, message)`.
     Invalid(String, String, String),
-    /// Handed to the store, at this position among the valid objects.
-    Valid,
+    /// Handed to the store, at this position among the valid objects, with
+    /// its warnings (SHOULD findings) for the status message; empty if none.
+    Valid(String),
+}
+
+/// Findings as one line for a status message: `$.path: what [check]; …`.
+fn findings_text(findings: &[stix::Error]) -> String {
+    findings
+        .iter()
+        .map(|e| match e.check() {
+            Some(check) => format!("{}: {} [{check}]", e.path(), e.kind()),
+            None => format!("{}: {}", e.path(), e.kind()),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn field(value: &Value, name: &str) -> String {
@@ -251,8 +264,10 @@ fn version_of(value: &Value) -> String {
 }
 
 /// Parses and validates an envelope: the slots in order, and the valid objects.
+/// Only MUST violations refuse an object, unless the collection is `strict`.
 fn check_envelope(
     bytes: &[u8],
+    strict: bool,
 ) -> Result<(Vec<Slot>, Vec<stix::Validated<stix::Object>>), ApiError> {
     let value = stix::parse_value(bytes)
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
@@ -274,7 +289,7 @@ fn check_envelope(
             ));
         }
     };
-    let options = stix::ValidateOptions::new().with_pattern_checker(&pattern::check);
+    let options = pattern::validate_options(strict);
     let mut slots = Vec::with_capacity(objects.len());
     let mut valid = Vec::with_capacity(objects.len());
     for (i, object) in objects.into_iter().enumerate() {
@@ -291,26 +306,14 @@ fn check_envelope(
             // Canonicalised here, on a worker thread, so the single writer does not have to.
             Ok(v) => match v.canonical_bytes() {
                 Ok(_) => {
+                    slots.push(Slot::Valid(findings_text(v.warnings())));
                     valid.push(v);
-                    slots.push(Slot::Valid);
                 }
                 Err(e) => slots.push(Slot::Invalid(id, version, format!("$: {e}"))),
             },
             Err(invalid) => {
-                // Strict validation: SHOULD-level findings refuse an object too, so they are named.
-                let message = invalid
-                    .errors()
-                    .iter()
-                    .map(|e| {
-                        let should = if e.severity() == stix::Severity::Must {
-                            ""
-                        } else {
-                            " [should]"
-                        };
-                        format!("{}: {}{should}", e.path(), e.kind())
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                // In a strict collection SHOULD findings refuse an object too; each names its check.
+                let message = findings_text(invalid.errors());
                 slots.push(Slot::Invalid(id, version, message));
             }
         }
@@ -328,17 +331,17 @@ fn status_json(id: &str, requested: &str, slots: &[Slot], outcomes: &[ObjectOutc
             Slot::Invalid(id, version, message) => {
                 failures.push(json!({"id": id, "version": version, "message": message}));
             }
-            Slot::Valid => {
+            Slot::Valid(warnings) => {
                 let Some(o) = outcomes.next() else {
                     failures.push(json!({"id": "", "version": "", "message": "lost by the server; post it again"}));
                     continue;
                 };
                 match &o.status {
                     Outcome::Added { index, .. } => successes.push(json!({
-                        "id": o.id, "version": o.version, "message": format!("added at log index {index}"),
+                        "id": o.id, "version": o.version, "message": with_warnings(format!("added at log index {index}"), warnings),
                     })),
                     Outcome::Unchanged { index, .. } => successes.push(json!({
-                        "id": o.id, "version": o.version, "message": format!("already stored at log index {index}"),
+                        "id": o.id, "version": o.version, "message": with_warnings(format!("already stored at log index {index}"), warnings),
                     })),
                     Outcome::Rejected(e) => failures.push(json!({
                         "id": o.id, "version": o.version, "message": e.to_string(),
@@ -363,6 +366,15 @@ fn status_json(id: &str, requested: &str, slots: &[Slot], outcomes: &[ObjectOutc
         status["failures"] = Value::Array(failures);
     }
     status.to_string()
+}
+
+/// A success message, followed by the object's warnings if it has any.
+fn with_warnings(message: String, warnings: &str) -> String {
+    if warnings.is_empty() {
+        message
+    } else {
+        format!("{message}; warnings: {warnings}")
+    }
 }
 
 /// How long a client gets to send a POST body.
@@ -410,7 +422,8 @@ pub async fn post_objects(
     }
     let requested = store::Micros::now().to_string();
     let bytes = read_body(&headers, body, state.settings().max_content_length).await?;
-    let (slots, valid) = tokio::task::spawn_blocking(move || check_envelope(&bytes))
+    let strict = coll.strict;
+    let (slots, valid) = tokio::task::spawn_blocking(move || check_envelope(&bytes, strict))
         .await
         .map_err(|e| ApiError::internal(format!("validation failed: {e}")))??;
     let status_id = uuid::Uuid::new_v4().to_string();

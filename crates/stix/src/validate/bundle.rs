@@ -88,7 +88,12 @@ fn check_bundle(
         Some(Value::String(s)) => match split_id(s) {
             Some(("bundle", uuid)) => {
                 if uuid.get_version_num() != 4 {
-                    ctx.should_expected(&root.key("id"), "bundle--<UUIDv4>", &bundle["id"]);
+                    ctx.should_expected(
+                        "uuid-check",
+                        &root.key("id"),
+                        "bundle--<UUIDv4>",
+                        &bundle["id"],
+                    );
                 }
             }
             _ => ctx.expected(&root.key("id"), "bundle--<UUID>", &bundle["id"]),
@@ -101,10 +106,15 @@ fn check_bundle(
             "type" | "id" => {}
             "objects" => ctx.expected(&root.key("objects"), "a list of STIX objects", v),
             "spec_version" => ctx.should_not(
+                "bundle-properties",
                 &root.key(k),
                 "STIX 2.1 bundles have no spec_version (each object has its own)",
             ),
-            _ => ctx.should_not(&root.key(k), "not a property of bundle"),
+            _ => ctx.should_not(
+                "bundle-properties",
+                &root.key(k),
+                "not a property of bundle",
+            ),
         }
     }
     let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
@@ -117,7 +127,7 @@ fn check_bundle(
         };
         if let Some(first) = seen.insert((oid, modified), i) {
             let p = root.key("objects");
-            ctx.should_not(&p.index(i), format!("same id and modified as objects[{first}] ({oid}); a new version needs a new modified"));
+            ctx.should_not("duplicate-ids", &p.index(i), format!("same id and modified as objects[{first}] ({oid}); a new version needs a new modified"));
         }
     }
     (ctx.errors, ctx.warnings)

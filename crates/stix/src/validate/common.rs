@@ -47,7 +47,7 @@ fn millis_timestamp(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
     }
 }
 
-fn lang(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
+pub(crate) fn lang(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
     match v.as_str() {
         Some(s) if formats::is_language_tag(s) => {}
         _ => ctx.expected(path, "an RFC 5646 language tag (e.g. en, fr-CA)", v),
@@ -137,6 +137,7 @@ fn external_reference(ctx: &mut Ctx<'_>, p: &Path<'_>, m: &Map<String, Value>) {
     } else if m.contains_key("url") {
         // The reference validator's SHOULD (extref-hashes).
         ctx.should_missing(
+            "extref-hashes",
             &p.key("hashes"),
             "hashes of the content at url (an external reference with a url should have them)",
         );
@@ -359,13 +360,13 @@ pub(crate) fn extensions(
                 // The reference validator's SHOULD (extensions-use) for SCO types
                 // that have predefined extensions (file, network-traffic, process,
                 // user-account): any other extension needs a property-extension.
-                ctx.should_not(&p, "on this SCO type, extensions other than the predefined ones should come with a property-extension");
+                ctx.should_not("extensions-use", &p, "on this SCO type, extensions other than the predefined ones should come with a property-extension");
             }
         } else if allow_ext_names && is_ext_name(key) {
             if !predefined(ctx, &p, key, body) {
                 property_members(ctx, &p, body);
                 if !property_extension_present {
-                    ctx.should_not(&p, "custom extensions should be defined with an extension-definition (property-extension)");
+                    ctx.should_not("extensions-use", &p, "custom extensions should be defined with an extension-definition (property-extension)");
                 }
             }
         } else {

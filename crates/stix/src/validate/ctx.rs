@@ -114,11 +114,23 @@ pub(crate) fn show(v: &Value) -> String {
 
 impl<'o> Ctx<'o> {
     pub(crate) fn report(&mut self, severity: Severity, path: &Path<'_>, kind: ErrorKind) {
+        self.report_check(severity, None, path, kind);
+    }
+
+    /// Reports a finding; `check` names a SHOULD or advice rule (see [`Error::check`]).
+    pub(crate) fn report_check(
+        &mut self,
+        severity: Severity,
+        check: Option<&'static str>,
+        path: &Path<'_>,
+        kind: ErrorKind,
+    ) {
         let e = Error {
             id: self.id.map(str::to_owned),
             path: path.render(),
             kind,
             severity,
+            check,
         };
         let fails = match severity {
             Severity::Must => true,
@@ -152,12 +164,14 @@ impl<'o> Ctx<'o> {
     /// A SHOULD-level "expected …, got …".
     pub(crate) fn should_expected(
         &mut self,
+        check: &'static str,
         path: &Path<'_>,
         expected: impl Into<Cow<'static, str>>,
         got: &Value,
     ) {
-        self.report(
+        self.report_check(
             Severity::Should,
+            Some(check),
             path,
             ErrorKind::Expected {
                 expected: expected.into(),
@@ -180,11 +194,13 @@ impl<'o> Ctx<'o> {
     /// A SHOULD-level missing property.
     pub(crate) fn should_missing(
         &mut self,
+        check: &'static str,
         path: &Path<'_>,
         expected: impl Into<Cow<'static, str>>,
     ) {
-        self.report(
+        self.report_check(
             Severity::Should,
+            Some(check),
             path,
             ErrorKind::Missing {
                 expected: expected.into(),
@@ -204,9 +220,15 @@ impl<'o> Ctx<'o> {
     }
 
     /// A SHOULD-level "not allowed".
-    pub(crate) fn should_not(&mut self, path: &Path<'_>, reason: impl Into<Cow<'static, str>>) {
-        self.report(
+    pub(crate) fn should_not(
+        &mut self,
+        check: &'static str,
+        path: &Path<'_>,
+        reason: impl Into<Cow<'static, str>>,
+    ) {
+        self.report_check(
             Severity::Should,
+            Some(check),
             path,
             ErrorKind::NotAllowed {
                 reason: reason.into(),

@@ -26,6 +26,7 @@ fn definition_type(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
     match v.as_str() {
         Some("statement" | "tlp") => {}
         Some(_) => ctx.should_expected(
+            "extensions-use",
             path,
             "statement or tlp (custom marking types should be defined with an extension)",
             v,
@@ -90,6 +91,7 @@ fn marking_definition(ctx: &mut Ctx<'_>, m: &Map<String, Value>) {
     } else if def_type.is_some_and(|t| t != "statement" && t != "tlp") {
         // The reference validator's SHOULD (extensions-use).
         ctx.should_not(
+            "extensions-use",
             &root.key("definition_type"),
             "custom marking definitions should use an extension",
         );

@@ -390,11 +390,16 @@ fn check_object(ctx: &mut Ctx<'_>, map: &Map<String, Value>) -> Kind {
             apply(ctx, &p, rule, v);
             continue;
         }
+        if name == "lang" && kind == Kind::Sco {
+            // Not an SCO property (a custom one, below), but its value must
+            // still be a language tag: the reference validator refuses any other.
+            common::lang(ctx, &p, v);
+        }
         let Some(spec) = spec else { continue }; // custom object types own their properties
         match spec.props.iter().find(|x| x.name == name) {
             Some(prop) => apply(ctx, &p, prop.rule, v),
             None if ext_use.toplevel_property => {}
-            None => ctx.should_not(
+            None => ctx.should_not("custom-property", 
                 &p,
                 format!("not a property of {ty}; custom properties should be declared with a toplevel-property-extension"),
             ),
@@ -428,7 +433,7 @@ fn check_object(ctx: &mut Ctx<'_>, map: &Map<String, Value>) -> Kind {
             check(ctx, map);
         }
     } else if !ty.is_empty() && !ext_use.new_object {
-        ctx.should_not(
+        ctx.should_not("custom-object-type", 
             &root.key("type"),
             format!("{ty} is not a STIX 2.1 type; custom object types should be declared with an extension-definition (new-sdo, new-sco or new-sro)"),
         );
@@ -473,7 +478,7 @@ fn uuid_rules(
     };
     if kind != Kind::Sco || !known {
         if version != 4 {
-            ctx.should_expected(&p, "an identifier with a UUIDv4", id_value);
+            ctx.should_expected("uuid-check", &p, "an identifier with a UUIDv4", id_value);
         }
         return;
     }
@@ -499,6 +504,7 @@ fn uuid_rules(
     }
     if version != 5 {
         ctx.should_expected(
+            "uuid-check",
             &p,
             "an identifier with a deterministic UUIDv5 (STIX 2.1 section 2.9)",
             id_value,
@@ -510,8 +516,9 @@ fn uuid_rules(
             .as_str()
             .is_some_and(|got| !got.eq_ignore_ascii_case(&want))
     {
-        ctx.report(
+        ctx.report_check(
             crate::error::Severity::Advice,
+            Some("deterministic-id"),
             &p,
             crate::error::ErrorKind::Expected {
                 expected: format!("the deterministic id {want}").into(),
@@ -527,7 +534,11 @@ fn uuid_rules(
 fn sco_dictionary_keys(ctx: &mut Ctx<'_>, path: &Path<'_>, m: &Map<String, Value>) {
     for (k, v) in m {
         if k.is_empty() || k.bytes().any(|c| c.is_ascii_uppercase()) {
-            ctx.should_not(&path.key(k), "dictionary keys in SCOs should be lower case");
+            ctx.should_not(
+                "observable-dictionary-keys",
+                &path.key(k),
+                "dictionary keys in SCOs should be lower case",
+            );
         }
         if let Value::Object(inner) = v
             && !DICT_KEY_EXCEPTIONS.contains(&k.as_str())

@@ -153,7 +153,7 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, path: &Path<'_>, rule: Rule, v: &Value) {
         Rule::Vocab(name, values) => match v.as_str() {
             Some(s) => {
                 if !values.contains(&s) {
-                    ctx.should_expected(path, vocab_expected(name), v);
+                    ctx.should_expected("open-vocab", path, vocab_expected(name), v);
                 }
             }
             None => ctx.expected(path, "a string", v),
@@ -201,7 +201,7 @@ fn str_list(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value, vocab: Option<(&str, 
         match (item.as_str(), vocab) {
             (None, _) => ctx.expected(&path.index(i), "a string", item),
             (Some(s), Some((name, values))) if !values.contains(&s) => {
-                ctx.should_expected(&path.index(i), vocab_expected(name), item)
+                ctx.should_expected("open-vocab", &path.index(i), vocab_expected(name), item)
             }
             _ => {}
         }
@@ -280,6 +280,7 @@ fn kill_chain_phases(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
                     // The reference validator's SHOULD: lower case, hyphens as separators.
                     if !is_lower_hyphenated(s) {
                         ctx.should_expected(
+                            "kill-chain-names",
                             &pp,
                             "lower case with hyphens as word separators",
                             &m[name],
@@ -357,11 +358,16 @@ pub(crate) fn hashes(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
                     );
                 } else if !algo.starts_with("x_") {
                     ctx.should_not(
+                        "hash-algo",
                         &p,
                         "not a hash-algorithm-ov value; custom algorithms start with x_",
                     );
                 } else if algo.len() > 30 {
-                    ctx.should_not(&p, "hash algorithm names should be at most 30 characters");
+                    ctx.should_not(
+                        "hash-algo",
+                        &p,
+                        "hash algorithm names should be at most 30 characters",
+                    );
                 }
             }
         }

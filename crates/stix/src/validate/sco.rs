@@ -7,7 +7,7 @@ use super::TypeSpec;
 use super::common::{order, property_members};
 use super::ctx::{Ctx, Path};
 use super::formats;
-use super::rules::{Prop, Refs, Rule, apply, opt, req};
+use super::rules::{self, Prop, Refs, Rule, apply, opt, req};
 use crate::object::Kind;
 use crate::vocab::ACCOUNT_TYPE;
 
@@ -361,7 +361,7 @@ fn mime_type(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
                     .all(|c| c.is_ascii_alphanumeric() || b".+_-".contains(&c))
         });
     if !ok {
-        ctx.should_expected(path, "an IANA media type (type/subtype)", v);
+        ctx.should_expected("mime-type", path, "an IANA media type (type/subtype)", v);
     }
 }
 
@@ -389,10 +389,16 @@ fn protocols(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
         match item.as_str() {
             Some(s) if formats::is_protocol_name(s) => {
                 if s.bytes().any(|c| c.is_ascii_uppercase()) {
-                    ctx.should_expected(&path.index(i), "a lower-case protocol name", item);
+                    ctx.should_expected(
+                        "protocols",
+                        &path.index(i),
+                        "a lower-case protocol name",
+                        item,
+                    );
                 }
             }
             _ => ctx.should_expected(
+                "protocols",
                 &path.index(i),
                 "an IANA protocol or service name (e.g. tcp, http)",
                 item,
@@ -496,7 +502,11 @@ fn network_traffic(ctx: &mut Ctx<'_>, m: &Map<String, Value>) {
     // The reference validator's SHOULD (network-traffic-ports).
     for port in ["src_port", "dst_port"] {
         if !m.contains_key(port) {
-            ctx.should_missing(&root.key(port), "both src_port and dst_port");
+            ctx.should_missing(
+                "network-traffic-ports",
+                &root.key(port),
+                "both src_port and dst_port",
+            );
         }
     }
 }
@@ -550,7 +560,11 @@ fn x509_v3_extensions(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
         } else if X509_V3.contains(&k.as_str()) {
             apply(ctx, &p, STR, val);
         } else {
-            ctx.should_not(&p, "not an x509 v3 extension STIX defines");
+            ctx.should_not(
+                "custom-property",
+                &p,
+                "not an x509 v3 extension STIX defines",
+            );
         }
     }
 }
@@ -630,6 +644,25 @@ const FILE_EXTS: &[ExtSpec] = &[
     },
 ];
 
+/// `http-request-ext.request_header`: a dictionary whose every value MUST be a
+/// list of strings, so that a repeated header keeps each of its values
+/// (STIX 2.1 section 6.12.2). The reference validator accepts a plain string.
+fn request_header(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
+    rules::dictionary(ctx, path, v);
+    for (name, value) in v.as_object().into_iter().flatten() {
+        let is_str_list = value
+            .as_array()
+            .is_some_and(|items| items.iter().all(Value::is_string));
+        if !is_str_list {
+            ctx.expected(
+                &path.key(name),
+                "a list of strings (one per occurrence of the header)",
+                value,
+            );
+        }
+    }
+}
+
 const NETWORK_TRAFFIC_EXTS: &[ExtSpec] = &[
     ExtSpec {
         name: "http-request-ext",
@@ -637,7 +670,7 @@ const NETWORK_TRAFFIC_EXTS: &[ExtSpec] = &[
             req("request_method", STR),
             req("request_value", STR),
             opt("request_version", STR),
-            opt("request_header", Rule::Dict),
+            opt("request_header", Rule::With(request_header)),
             opt("message_body_length", NON_NEG),
             opt("message_body_data_ref", Rule::Ref(Refs::To(&["artifact"]))),
         ],
@@ -725,6 +758,7 @@ pub(crate) fn predefined_extension(
         match spec.props.iter().find(|p| p.name == k) {
             Some(p) => apply(ctx, &path.key(k), p.rule, v),
             None => ctx.should_not(
+                "custom-property",
                 &path.key(k),
                 "not a property of this predefined extension; use an extension-definition",
             ),

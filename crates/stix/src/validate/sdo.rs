@@ -438,8 +438,27 @@ pub(crate) static EXTENSION_DEFINITION: TypeSpec = spec!(
         req("extension_types", Rule::With(extension_types)),
         opt("extension_properties", LIST),
     ],
-    None
+    Some(extension_definition)
 );
+
+/// `extension_properties` names the properties a `toplevel-property-extension`
+/// adds, and MUST NOT be used by any other kind (STIX 2.1 section 7.3).
+fn extension_definition(ctx: &mut Ctx<'_>, m: &Map<String, Value>) {
+    let toplevel = m
+        .get("extension_types")
+        .and_then(Value::as_array)
+        .is_some_and(|types| {
+            types
+                .iter()
+                .any(|t| t.as_str() == Some("toplevel-property-extension"))
+        });
+    if m.contains_key("extension_properties") && !toplevel {
+        ctx.not_allowed(
+            &Path::ROOT.key("extension_properties"),
+            "only a toplevel-property-extension has extension_properties; add it to extension_types or drop extension_properties",
+        );
+    }
+}
 
 fn seen_order(ctx: &mut Ctx<'_>, m: &Map<String, Value>) {
     order(ctx, m, "last_seen", "first_seen", false);
@@ -452,6 +471,7 @@ fn indicator(ctx: &mut Ctx<'_>, m: &Map<String, Value>) {
     for name in ["name", "description"] {
         if !m.contains_key(name) {
             ctx.should_missing(
+                "indicator-properties",
                 &root.key(name),
                 "a name and a description (an indicator should have both)",
             );
@@ -495,7 +515,12 @@ fn country(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
         Some(s) => {
             let upper = s.to_ascii_uppercase();
             if !vocab::COUNTRY_CODES.contains(&upper.as_str()) {
-                ctx.should_expected(path, "an ISO 3166-1 alpha-2 country code", v);
+                ctx.should_expected(
+                    "country-code",
+                    path,
+                    "an ISO 3166-1 alpha-2 country code",
+                    v,
+                );
             }
         }
         None => ctx.expected(path, "a string", v),
@@ -533,7 +558,11 @@ fn deprecated_objects(ctx: &mut Ctx<'_>, path: &Path<'_>, v: &Value) {
         }
         _ => ctx.expected(path, "a non-empty dictionary of observable objects", v),
     }
-    ctx.should_not(path, "objects is deprecated in STIX 2.1; use object_refs");
+    ctx.should_not(
+        "deprecated-property",
+        path,
+        "objects is deprecated in STIX 2.1; use object_refs",
+    );
 }
 
 fn observed_data(ctx: &mut Ctx<'_>, m: &Map<String, Value>) {
@@ -618,17 +647,19 @@ fn relationship(ctx: &mut Ctx<'_>, m: &Map<String, Value>) {
         let msg = format!(
             "STIX 2.1 defines no relationship from {src} other than derived-from, duplicate-of and related-to"
         );
-        ctx.should_not(&Path::ROOT.key("source_ref"), msg);
+        ctx.should_not("relationship-types", &Path::ROOT.key("source_ref"), msg);
         return;
     }
     let root = Path::ROOT;
     if !vocab::has_relationship(src, rel) {
         ctx.should_not(
+            "relationship-types",
             &root.key("relationship_type"),
             format!("STIX 2.1 defines no {rel} relationship from {src}"),
         );
     } else if !vocab::is_suggested_relationship(src, rel, dst) {
         ctx.should_not(
+            "relationship-types",
             &root.key("target_ref"),
             format!("STIX 2.1 defines no {src} {rel} {dst} relationship"),
         );
