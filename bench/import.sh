@@ -45,8 +45,8 @@ for i in $(seq "$runs"); do
     theirs+=("$(seconds "$validator" -q --version 2.1 "$file")")
 done
 # The last import's verdict, so a run that refused objects is not mistaken for a fast one.
-"$ENTENTE_BIN" --data "$work/check" init --name bench.example > /dev/null
-"$ENTENTE_BIN" --data "$work/check" import --collection default "$file" 2>&1 >/dev/null | grep -E '^[0-9]+ objects?:' || true
+"$ENTENTE_BIN" --data "$work/check" init --name bench.example > /dev/null 2>&1
+"$ENTENTE_BIN" --data "$work/check" import --collection default "$file" 2>&1 >/dev/null | grep -E '^[0-9]+ object\(s\):' || true
 "$validator" -q --version 2.1 "$file" && echo "stix2-validator (default mode): all valid" || echo "stix2-validator (default mode): exit $?"
 
 o=$(printf '%s\n' "${ours[@]}" | median)

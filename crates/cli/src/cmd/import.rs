@@ -30,6 +30,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
     let bar = output::progress(global, len, "importing", true);
     let reader = crate::input::buffered(bar.wrap_read(reader));
     let name = args.file.display().to_string();
+    let file_name = name.clone();
     let batch_size = args.batch as usize;
     let strict = coll.strict;
 
@@ -72,9 +73,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
                     for object in &batch {
                         tally.warnings.add(object.warnings());
                         if global.json {
-                            for w in
-                                problems(&args.file.display().to_string(), None, object.warnings())
-                            {
+                            for w in problems(&file_name, None, object.warnings()) {
                                 println!("{}", json!({"event": "warning", "warning": w}));
                             }
                         }
@@ -126,9 +125,7 @@ pub fn run(global: &Global, args: ImportArgs) -> Result<Verdict> {
                 tally.added, tally.unchanged, tally.refused, tally.invalid
             );
         }
-        tally
-            .warnings
-            .report(global, &args.file.display().to_string());
+        tally.warnings.report(global, &file_name);
         print!("{checkpoint}");
     }
     Ok(if tally.refused + tally.invalid == 0 {
