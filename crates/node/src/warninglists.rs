@@ -23,10 +23,41 @@ pub fn build(config: &WarninglistConfig) -> Result<warninglist::Warninglists, St
     Ok(builder.build())
 }
 
+/// What a mirror does with a partner's object: it passes the same validation
+/// as a local one (lenient: only a MUST violation fails it), then the
+/// warninglists. An object that fails validation is held as invalid with
+/// the validator's messages, whatever else it is.
+pub fn judge(lists: &warninglist::Warninglists, object: &serde_json::Value) -> store::Verdict {
+    let options = stix::ValidateOptions::new()
+        .strict(false)
+        .with_pattern_checker(&pattern::check);
+    // Validation takes the value; a copy keeps the entry's bytes the only
+    // thing stored (the store indexes the entry, not this copy).
+    if let Err(invalid) = stix::validate_with(object.clone(), &options) {
+        // A hostile object can carry thousands of findings: the first few say enough.
+        const SHOWN: usize = 5;
+        let errors = invalid.errors();
+        let mut reason = errors
+            .iter()
+            .take(SHOWN)
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        if errors.len() > SHOWN {
+            reason.push_str(&format!(" (and {} more)", errors.len() - SHOWN));
+        }
+        return store::Verdict::Invalid(format!("not valid STIX 2.1: {reason}"));
+    }
+    match hold(lists, &store::ObjectFacts::of(object)) {
+        Some(reason) => store::Verdict::Hold(reason),
+        None => store::Verdict::Use,
+    }
+}
+
 /// Why a partner's object must be quarantined, or `None`: an indicator whose
 /// STIX pattern compares with a value on a warninglist.
 pub fn hold(lists: &warninglist::Warninglists, object: &store::ObjectFacts<'_>) -> Option<String> {
-    if object.object_type != "indicator" || object.pattern_type.unwrap_or("stix") != "stix" {
+    if !object.is_indicator() || object.pattern_type.unwrap_or("stix") != "stix" {
         return None;
     }
     let pattern = object.pattern?;
@@ -51,7 +82,7 @@ mod tests {
             ..WarninglistConfig::default()
         };
         let lists = build(&config).unwrap();
-        let indicator = |pattern: &str, pattern_type: &str| json!({"type": "indicator", "pattern": pattern, "pattern_type": pattern_type});
+        let indicator = |pattern: &str, pattern_type: &str| json!({"type": "indicator", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "pattern": pattern, "pattern_type": pattern_type});
         for (object, held) in [
             (
                 indicator("[domain-name:value = 'www.elections.example.gov']", "stix"),

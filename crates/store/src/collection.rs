@@ -28,6 +28,8 @@ pub struct Collection {
     /// The partner whose collection this one mirrors; `None` for the node's own.
     /// A mirror is read-only: only syncing adds to it.
     pub peer: Option<String>,
+    /// Whether SHOULD findings are refused too, not only MUST violations.
+    pub strict: bool,
 }
 
 /// What a new collection looks like.
@@ -47,12 +49,14 @@ pub struct NewCollection {
     pub writers: Vec<String>,
     /// The partner it mirrors (see [`Collection::peer`]).
     pub peer: Option<String>,
+    /// Refuse SHOULD findings too (see [`Collection::strict`]).
+    pub strict: bool,
 }
 
 macro_rules! select_collections {
     ($rest:literal) => {
         concat!(
-            "SELECT cid, id, alias, title, description, audience, writers, size, last_added, peer FROM collections ",
+            "SELECT cid, id, alias, title, description, audience, writers, size, last_added, peer, strict FROM collections ",
             $rest
         )
     };
@@ -76,6 +80,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Collection> {
         size: row.get::<_, i64>(7)? as u64,
         last_added: crate::time::Micros(row.get(8)?),
         peer: row.get(9)?,
+        strict: row.get(10)?,
     })
 }
 
@@ -106,8 +111,8 @@ pub(crate) fn insert(conn: &Connection, new: &NewCollection) -> Result<Collectio
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     conn.execute(
-        "INSERT INTO collections (id, alias, title, description, audience, writers, peer)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO collections (id, alias, title, description, audience, writers, peer, strict)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         rusqlite::params![
             id,
             new.alias,
@@ -115,7 +120,8 @@ pub(crate) fn insert(conn: &Connection, new: &NewCollection) -> Result<Collectio
             new.description,
             json(&new.audience),
             json(&new.writers),
-            new.peer
+            new.peer,
+            new.strict
         ],
     )?;
     find(conn, &id)
@@ -136,6 +142,16 @@ impl Collection {
             size: 0,
             last_added: crate::time::Micros(0),
             peer: None,
+            strict: false,
         }
     }
+}
+
+/// Sets whether a collection refuses SHOULD findings; false when there is no such collection.
+pub(crate) fn set_strict(conn: &Connection, id: &str, strict: bool) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE collections SET strict = ?2 WHERE id = ?1",
+        rusqlite::params![id, strict],
+    )?;
+    Ok(n == 1)
 }

@@ -73,11 +73,12 @@ pub use collection::{Collection, NewCollection};
 pub use error::{Result, StoreError};
 pub use export::ExportSummary;
 pub use mirror::{
-    Applied, HoldCheck, Mirror, MirrorError, ObjectFacts, PeerCheckpoint, Prepared, peer_origin,
+    Applied, HoldCheck, Judge, Mirror, MirrorError, ObjectFacts, PeerCheckpoint, Prepared, Verdict,
+    peer_origin,
 };
 pub use node::{DB_FILE, KEY_FILE, Node};
 pub use quarantine::{Held, HoldState};
-pub use query::{Page, Query, Record, VersionFilter, object_bytes};
+pub use query::{Page, Query, Record, Skipped, VersionFilter, object_bytes};
 pub use read::{ObjectVersion, PROOF_FORMAT, ProofBundle, ProofError, VerifiedProof, vkey};
 pub use schema::SCHEMA_VERSION;
 pub use serve::Status;
@@ -220,6 +221,20 @@ impl Store {
     /// Every collection, in creation order.
     pub fn collections(&self) -> Result<Vec<Collection>> {
         collection::list(&self.conn)
+    }
+
+    /// Makes a collection refuse SHOULD findings too (`true`), or only MUST
+    /// violations (`false`). A mirror's objects are the peer's: it has no such gate.
+    pub fn set_strict(&mut self, id_or_alias: &str, strict: bool) -> Result<Collection> {
+        let coll = self.collection(id_or_alias)?;
+        if let Some(peer) = coll.peer {
+            return Err(StoreError::ReadOnlyMirror {
+                collection: coll.id,
+                peer,
+            });
+        }
+        collection::set_strict(&self.conn, &coll.id, strict)?;
+        self.collection(&coll.id)
     }
 }
 

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::error::{Result, StoreError};
 
 /// The schema this build reads and writes. Bump it with every incompatible change.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Tables, in one place so the whole layout can be read at a glance.
 ///
@@ -40,6 +40,13 @@ pub const SCHEMA_VERSION: u32 = 3;
 /// * `versions.held` is 1 on a partner's version that hit a warninglist:
 ///   stored and provable, but left out of every view until an analyst
 ///   releases it; `quarantine` says why and what was decided.
+/// * `collections.strict` is 1 on a collection that refuses SHOULD findings
+///   too (an authoring gate); others refuse only MUST violations.
+/// * `invalid_entries` marks a mirror's entries that are not a valid
+///   envelope (kept byte for byte, since the peer's proofs need them, but
+///   never indexed or served), with the reason.
+/// * `quarantine.invalid` is 1 on a partner's version held because it
+///   violates a MUST of STIX 2.1; such a version cannot be released.
 /// * `witnessed` is the witness state: per log origin, the largest
 ///   checkpoint this node verified (by syncing or by cosigning) and the
 ///   cosignature it gave; every later one must be consistent with it.
@@ -59,7 +66,8 @@ CREATE TABLE collections (
     writers     TEXT NOT NULL DEFAULT '[]',
     size        INTEGER NOT NULL DEFAULT 0,
     last_added  INTEGER NOT NULL DEFAULT 0,
-    peer        TEXT
+    peer        TEXT,
+    strict      INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE entries (
@@ -149,6 +157,22 @@ CREATE TABLE witnessed (
 ) WITHOUT ROWID;
 ";
 
+/// What schema 4 adds, run by both `create` and the upgrade: a mirror's
+/// unusable entries, and which holds are MUST violations.
+const INVALID_ENTRIES: &str = "
+ALTER TABLE quarantine ADD COLUMN invalid INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE invalid_entries (
+    cid    INTEGER NOT NULL REFERENCES collections (cid),
+    idx    INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (cid, idx)
+) WITHOUT ROWID;
+";
+
+/// From schema 3: strict collections and a mirror's invalid entries.
+const MIGRATE_3_TO_4: &str =
+    "ALTER TABLE collections ADD COLUMN strict INTEGER NOT NULL DEFAULT 0;";
+
 /// From schema 2: mirrors of peers' logs, quarantine and witness state.
 const MIGRATE_2_TO_3: &str = "
 ALTER TABLE collections ADD COLUMN peer TEXT;
@@ -187,6 +211,7 @@ pub(crate) fn create(conn: &Connection) -> Result<()> {
     conn.execute_batch(DDL)?;
     conn.execute_batch(STATUSES)?;
     conn.execute_batch(PEERS)?;
+    conn.execute_batch(INVALID_ENTRIES)?;
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
         [SCHEMA_VERSION.to_string()],
@@ -209,9 +234,14 @@ pub(crate) fn check(conn: &mut Connection, path: &Path) -> Result<()> {
         Some(v) if v == SCHEMA_VERSION.to_string() => Ok(()),
         Some(v) if v == "1" => {
             migrate_from_1(conn)?;
-            migrate_from_2(conn)
+            migrate_from_2(conn)?;
+            migrate_from_3(conn)
         }
-        Some(v) if v == "2" => migrate_from_2(conn),
+        Some(v) if v == "2" => {
+            migrate_from_2(conn)?;
+            migrate_from_3(conn)
+        }
+        Some(v) if v == "3" => migrate_from_3(conn),
         other => Err(StoreError::SchemaVersion {
             path: path.to_owned(),
             found: other.unwrap_or_else(|| "none".into()),
@@ -271,6 +301,26 @@ fn migrate_from_2(conn: &mut Connection) -> Result<()> {
     }
     tx.execute_batch(MIGRATE_2_TO_3)?;
     tx.execute_batch(PEERS)?;
+    tx.execute(
+        "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn migrate_from_3(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current: String = tx.query_row(
+        "SELECT value FROM meta WHERE key = 'schema_version'",
+        [],
+        |r| r.get(0),
+    )?;
+    if current != "3" {
+        return Ok(());
+    }
+    tx.execute_batch(MIGRATE_3_TO_4)?;
+    tx.execute_batch(INVALID_ENTRIES)?;
     tx.execute(
         "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
         [SCHEMA_VERSION.to_string()],

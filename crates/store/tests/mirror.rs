@@ -1,9 +1,10 @@
 //! Mirrors of a peer's log: applied only up to a checkpoint the entries lead
 //! to, idempotent, with quarantine.
 
+use serde_json::Value;
 use serde_json::json;
 use stix::{Object, Validated};
-use store::{Micros, MirrorError, ObjectFacts, PeerCheckpoint, Prepared, Query, Store};
+use store::{Micros, MirrorError, PeerCheckpoint, Prepared, Query, Store, Verdict};
 
 fn node(tmp: &tempfile::TempDir, name: &str, seed: u8) -> Store {
     Store::init(&tmp.path().join(name), name, [seed; 32]).unwrap()
@@ -58,21 +59,21 @@ fn live_ids(store: &Store, coll: &str) -> Vec<String> {
     ids
 }
 
-/// The entries `from..to` of the peer's log, prepared with `hold`.
+/// The entries `from..to` of the peer's log, prepared with `judge`.
 fn prepared(
     peer: &Store,
     from: u64,
     to: u64,
-    hold: &mut dyn FnMut(&ObjectFacts<'_>) -> Option<String>,
+    judge: &mut dyn FnMut(&Value) -> Verdict,
 ) -> Vec<Prepared> {
     entries(peer, from, to)
         .into_iter()
-        .map(|e| Prepared::new(e, hold))
+        .map(|e| Prepared::new(e, judge))
         .collect()
 }
 
-fn no_hold(_: &ObjectFacts<'_>) -> Option<String> {
-    None
+fn no_hold(_: &Value) -> Verdict {
+    Verdict::Use
 }
 
 #[test]
@@ -186,10 +187,11 @@ fn held_versions_stay_out_of_the_views_until_released() {
         .mirror("alpha", &remote, "D", true, Some(&key))
         .unwrap();
     let cp = checkpoint(&alpha);
-    let mut hold = |o: &ObjectFacts<'_>| {
-        o.pattern?
-            .contains("elections.example.gov")
-            .then(|| "domain elections.example.gov is ours".to_owned())
+    let mut hold = |o: &Value| match o["pattern"].as_str() {
+        Some(p) if p.contains("elections.example.gov") => {
+            Verdict::Hold("domain elections.example.gov is ours".to_owned())
+        }
+        _ => Verdict::Use,
     };
     let chunk = prepared(&alpha, 0, 2, &mut hold);
     let applied = bravo

@@ -367,6 +367,8 @@ fn a_schema_1_database_is_upgraded_on_open_through_schema_2() {
         let conn = rusqlite::Connection::open(dir.join(store::DB_FILE)).unwrap();
         conn.execute_batch(
             "DROP TABLE statuses;
+             DROP TABLE invalid_entries;
+             ALTER TABLE collections DROP COLUMN strict;
              DROP TABLE mirrors;
              DROP TABLE quarantine;
              DROP TABLE witnessed;

@@ -85,8 +85,14 @@ fn line_text(line: &node::sync::CollectionReport) -> String {
     match &line.outcome {
         Outcome::UpToDate => format!("{head}: up to date at {} entries", line.size),
         Outcome::Applied(a) => format!(
-            "{head}: +{} entries verified and applied ({} objects, {} withdrawals, {} quarantined), {} entries",
-            a.entries, a.objects, a.withdrawals, a.held, a.size
+            "{head}: +{} entries verified and applied ({} objects, {} withdrawals, {} quarantined of which {} invalid STIX, {} invalid entries), {} entries",
+            a.entries,
+            a.objects,
+            a.withdrawals,
+            a.held,
+            a.invalid_objects,
+            a.invalid_entries,
+            a.size
         ),
         Outcome::Pulled { added, held } => format!(
             "{head}: +{added} objects pulled UNVERIFIED ({held} quarantined), {} entries",
@@ -115,7 +121,7 @@ fn line_json(line: &node::sync::CollectionReport) -> Value {
         Outcome::UpToDate => ("up-to-date", json!({})),
         Outcome::Applied(a) => (
             "applied",
-            json!({"entries": a.entries, "objects": a.objects, "withdrawals": a.withdrawals, "quarantined": a.held, "unindexed": a.unindexed}),
+            json!({"entries": a.entries, "objects": a.objects, "withdrawals": a.withdrawals, "quarantined": a.held, "invalid_objects": a.invalid_objects, "invalid_entries": a.invalid_entries, "unindexed": a.unindexed}),
         ),
         Outcome::Pulled { added, held } => (
             "pulled-unverified",

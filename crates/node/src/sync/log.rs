@@ -220,7 +220,7 @@ impl Log<'_> {
         let client = self.client.clone();
         let remote_id = self.remote_id.clone();
         let warninglists = std::sync::Arc::clone(&self.syncer.warninglists);
-        // Fetching, hashing, reading and the warninglist checks run here, beside
+        // Fetching, hashing, parsing, validating and the warninglist checks run here, beside
         // the thread that writes: on two cores, each takes one.
         let fetch = tokio::spawn(async move {
             let bundles = (have / 256..size.div_ceil(256)).map(|index| {
@@ -249,11 +249,11 @@ impl Log<'_> {
             let mut stream = futures_util::stream::iter(bundles).buffered(FETCH_AHEAD);
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map(|entries| {
-                    let mut hold =
-                        |o: &store::ObjectFacts<'_>| crate::warninglists::hold(&warninglists, o);
+                    let mut judge =
+                        |o: &serde_json::Value| crate::warninglists::judge(&warninglists, o);
                     entries
                         .into_iter()
-                        .map(|bytes| store::Prepared::new(bytes, &mut hold))
+                        .map(|bytes| store::Prepared::new(bytes, &mut judge))
                         .collect::<Vec<_>>()
                 });
                 let failed = chunk.is_err();
