@@ -26,3 +26,6 @@ mod demo;
 // Peers end to end: mirrors across kills, rewritten and forked logs caught with
 // evidence, quarantine, audiences on the wire, sightings back, witnesses.
 mod peers;
+// A hostile partner's signed, consistent log built to harm: validation, not
+// signatures, must keep it from poisoning or breaking the node.
+mod hostile_peer;

@@ -75,9 +75,11 @@ impl Loaded {
         }
         match IndicatorFields::deserialize(object) {
             Ok(fields) => self.add(fields),
-            Err(e) => self
-                .unusable
-                .push(format!("skipped indicator {id} in {source}: {e}")),
+            Err(e) => {
+                let why = explain(object).unwrap_or_else(|| e.to_string());
+                self.unusable
+                    .push(format!("skipped indicator {id} in {source}: {why}"));
+            }
         }
     }
 
@@ -105,6 +107,25 @@ impl Loaded {
             },
         );
     }
+}
+
+/// What the validator says of an indicator that does not read: it names the
+/// property (serde's message does not). Only run on failure, so a million
+/// good indicators load without it.
+fn explain(object: &Value) -> Option<String> {
+    let options = stix::ValidateOptions::new()
+        .strict(false)
+        .with_pattern_checker(&pattern::check);
+    let invalid = stix::validate_with(object.clone(), &options).err()?;
+    Some(
+        invalid
+            .errors()
+            .iter()
+            .take(3)
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
 }
 
 fn micros(t: Option<&str>) -> Option<Micros> {
