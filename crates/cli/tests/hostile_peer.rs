@@ -139,7 +139,7 @@ fn answer(mut stream: TcpStream, entries: &[Vec<u8>], note: &str) {
             note.as_bytes().to_vec(),
         )
     } else if let Some(Ok(tlog::TilePath::Entries(bundle))) =
-        path.strip_prefix(&log).map(|p| tlog::TilePath::parse(p))
+        path.strip_prefix(&log).map(tlog::TilePath::parse)
     {
         let first = bundle.first_entry() as usize;
         let end = first + usize::from(bundle.width());
@@ -527,7 +527,7 @@ fn a_hostile_partner_neither_poisons_nor_breaks_the_node() {
     victim.configure(&format!("\n[warninglists]\ndomains = [\"{OWN_DOMAIN}\"]\n"));
     victim.create("own");
     let own = domain_ioc(100, "victim-own-ioc-portal.net");
-    victim.publish("own", &[own.clone()]);
+    victim.publish("own", std::slice::from_ref(&own));
     victim.add_peer_at("hostile", &peer.url(), &peer.key, "a-token", &[]);
 
     // The sync succeeds: a partner's bad entries are its problem, not a failed round.

@@ -193,4 +193,20 @@ mod tests {
         assert!(text.contains("entente_log_size{collection=\"c1\"} 42"));
         assert!(text.contains("entente_http_request_duration_seconds_bucket"));
     }
+
+    #[test]
+    fn counts_a_peers_invalid_entries_and_objects() {
+        let m = Metrics::new();
+        m.record_invalid("hostile", 3, 2);
+        m.record_invalid("hostile", 1, 0);
+        let text = m.render();
+        assert!(
+            text.contains("entente_peer_invalid_entries_total{peer=\"hostile\"} 4"),
+            "{text}"
+        );
+        assert!(
+            text.contains("entente_peer_invalid_objects_total{peer=\"hostile\"} 2"),
+            "{text}"
+        );
+    }
 }

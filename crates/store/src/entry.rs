@@ -86,6 +86,14 @@ impl Entry {
         }
     }
 
+    /// The version an `add` entry records (see [`version_of`]); `None` for a withdrawal.
+    pub fn version(&self) -> Option<String> {
+        match self {
+            Entry::Add { date_added, object } => Some(version_of(object, *date_added)),
+            Entry::Withdraw { .. } => None,
+        }
+    }
+
     /// When the entry was added.
     pub fn date_added(&self) -> Micros {
         match self {
@@ -177,6 +185,17 @@ impl VerifiedEntry {
     pub fn into_entry(self) -> Entry {
         self.entry
     }
+}
+
+/// The version of an added object: its `modified`, else its `created`, else
+/// (an SCO, which is not versioned) the time its entry was added. The one
+/// rule the write path, mirrors and proofs share, so a mirror indexes a
+/// version under the name its author's node gave it.
+pub fn version_of(object: &Value, date_added: Micros) -> String {
+    ["modified", "created"]
+        .iter()
+        .find_map(|k| object.get(*k).and_then(Value::as_str))
+        .map_or_else(|| date_added.to_string(), str::to_owned)
 }
 
 /// An entry's bytes are not a valid envelope.

@@ -231,14 +231,14 @@ impl Prepared {
                         invalid: true,
                     }),
                 };
-                let text = |k: &str| object.get(k).and_then(Value::as_str).map(str::to_owned);
-                // A version is its `modified`, or for an object without one the
-                // time it was added, as the author's node recorded it.
-                let version = text("modified").unwrap_or_else(|| date_added.to_string());
                 Says::Add {
                     // The strict parse guarantees a string id.
-                    id: text("id").unwrap_or_default(),
-                    version,
+                    id: object
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    version: crate::entry::version_of(&object, date_added),
                     stamp: date_added,
                     held,
                 }

@@ -161,19 +161,8 @@ impl ProofBundle {
             claimed: claimed.clone(),
             reason: e.to_string(),
         })?;
-        let holds = match &entry {
-            Entry::Add { object, date_added } => {
-                let id = object.get("id").and_then(|v| v.as_str());
-                let version = object
-                    .get("modified")
-                    .or_else(|| object.get("created"))
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| date_added.to_string());
-                id == Some(self.object_id.as_str()) && version == self.version
-            }
-            Entry::Withdraw { .. } => false,
-        };
+        let holds = entry.object_id() == Some(self.object_id.as_str())
+            && entry.version().as_deref() == Some(self.version.as_str());
         if !holds {
             let reason = match &entry {
                 Entry::Add { object, .. } => format!(
