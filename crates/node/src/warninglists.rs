@@ -113,6 +113,85 @@ mod tests {
         );
     }
 
+    /// A valid indicator, with one property changed by `edit`.
+    fn judged(edit: impl FnOnce(&mut serde_json::Value)) -> store::Verdict {
+        let config = WarninglistConfig {
+            domains: vec!["elections.example.gov".into()],
+            ..WarninglistConfig::default()
+        };
+        let lists = build(&config).unwrap();
+        let mut object = json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2026-10-01T08:00:00.000Z", "modified": "2026-10-01T08:00:00.000Z",
+            "name": "Phishing portal", "description": "Credential phishing",
+            "indicator_types": ["malicious-activity"],
+            "pattern": "[domain-name:value = 'phish-login-portal.net']",
+            "pattern_type": "stix", "valid_from": "2026-10-01T08:00:00Z"
+        });
+        edit(&mut object);
+        judge(&lists, &object)
+    }
+
+    macro_rules! verdict {
+        ($name:ident, $edit:expr, $want:pat) => {
+            #[test]
+            fn $name() {
+                let got = judged($edit);
+                assert!(matches!(got, $want), "{got:?}");
+            }
+        };
+    }
+    use store::Verdict::{Hold, Invalid, Use};
+    verdict!(a_valid_indicator_is_used, |_| {}, Use);
+    verdict!(
+        a_custom_property_is_only_a_should,
+        |o| o["x_score"] = json!(7),
+        Use
+    );
+    verdict!(
+        a_hit_on_a_warninglist_is_held,
+        |o| o["pattern"] = json!("[domain-name:value = 'elections.example.gov']"),
+        Hold(_)
+    );
+    verdict!(
+        an_unparsable_pattern_is_invalid,
+        |o| o["pattern"] = json!("[domain-name:value = 'x.net'"),
+        Invalid(_)
+    );
+    verdict!(
+        confidence_500_is_invalid,
+        |o| o["confidence"] = json!(500),
+        Invalid(_)
+    );
+    verdict!(
+        revoked_as_a_string_is_invalid,
+        |o| o["revoked"] = json!("no"),
+        Invalid(_)
+    );
+    verdict!(
+        another_type_with_an_indicator_id_is_invalid_not_checked,
+        |o| {
+            o["type"] = json!("x-threat-indicator");
+            o["pattern"] = json!("[domain-name:value = 'elections.example.gov']");
+        },
+        Invalid(_)
+    );
+
+    #[test]
+    fn an_invalid_object_is_held_with_the_validators_message() {
+        let got = judged(|o| o["confidence"] = json!(500));
+        let Invalid(reason) = got else {
+            panic!("{got:?}")
+        };
+        assert!(
+            reason.starts_with(
+                "not valid STIX 2.1: indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: $.confidence"
+            ),
+            "{reason}"
+        );
+    }
+
     #[test]
     fn an_unreadable_list_stops_the_node_with_its_name() {
         let config = WarninglistConfig {
