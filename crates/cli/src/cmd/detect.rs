@@ -27,6 +27,8 @@ const MALFORMED_SHOWN: u64 = 10;
 struct IndicatorFields<'a> {
     #[serde(borrow)]
     id: Cow<'a, str>,
+    #[serde(default, borrow, rename = "type")]
+    type_name: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     modified: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
@@ -39,6 +41,13 @@ struct IndicatorFields<'a> {
     valid_until: Option<Cow<'a, str>>,
     #[serde(default)]
     revoked: bool,
+}
+
+impl IndicatorFields<'_> {
+    /// The one rule of what an indicator is (type and id).
+    fn is_indicator(&self) -> bool {
+        stix::names_indicator(self.type_name.as_deref().unwrap_or(""), &self.id)
+    }
 }
 
 /// What is kept of an indicator until the index is built: a million of
@@ -74,7 +83,10 @@ impl Loaded {
             return;
         }
         match IndicatorFields::deserialize(object) {
-            Ok(fields) => self.add(fields),
+            Ok(fields) if fields.is_indicator() => self.add(fields),
+            Ok(_) => self.unusable.push(format!(
+                "skipped {id} in {source}: not an indicator with an indicator id"
+            )),
             Err(e) => {
                 let why = explain(object).unwrap_or_else(|| e.to_string());
                 self.unusable
@@ -384,15 +396,19 @@ fn load_store(store: &store::Store, collections: &[String]) -> Result<Loaded> {
         query.types = vec!["indicator".into()];
         let source = format!("collection {}", coll.alias.as_deref().unwrap_or(&coll.id));
         loop {
-            let page =
-                store.objects_into(&coll.id, &query, |r, bytes| {
-                    match serde_json::from_slice::<Value>(bytes) {
+            let page = store.objects_into(&coll.id, &query, |r, bytes| {
+                // The fast path reads the fields straight from the bytes; only an
+                // object it cannot take is parsed whole, to say why.
+                match serde_json::from_slice::<IndicatorFields<'_>>(bytes) {
+                    Ok(f) if f.is_indicator() => loaded.add(f),
+                    _ => match serde_json::from_slice::<Value>(bytes) {
                         Ok(object) => loaded.offer(&source, &object),
                         Err(e) => loaded
                             .unusable
                             .push(format!("skipped {} in {source}: {e}", r.id)),
-                    }
-                })?;
+                    },
+                }
+            })?;
             for s in &page.skipped {
                 loaded
                     .unusable
