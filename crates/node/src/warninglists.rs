@@ -27,31 +27,35 @@ pub fn build(config: &WarninglistConfig) -> Result<warninglist::Warninglists, St
 /// as a local one (lenient: only a MUST violation fails it), then the
 /// warninglists. An object that fails validation is held as invalid with
 /// the validator's messages, whatever else it is.
-pub fn judge(lists: &warninglist::Warninglists, object: &serde_json::Value) -> store::Verdict {
+pub fn judge(lists: &warninglist::Warninglists, object: serde_json::Value) -> store::Verdict {
     let options = stix::ValidateOptions::new()
         .strict(false)
         .with_pattern_checker(&pattern::check);
-    // Validation takes the value; a copy keeps the entry's bytes the only
-    // thing stored (the store indexes the entry, not this copy).
-    if let Err(invalid) = stix::validate_with(object.clone(), &options) {
-        // A hostile object can carry thousands of findings: the first few say enough.
-        const SHOWN: usize = 5;
-        let errors = invalid.errors();
-        let mut reason = errors
-            .iter()
-            .take(SHOWN)
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
-        if errors.len() > SHOWN {
-            reason.push_str(&format!(" (and {} more)", errors.len() - SHOWN));
-        }
-        return store::Verdict::Invalid(format!("not valid STIX 2.1: {reason}"));
-    }
-    match hold(lists, &store::ObjectFacts::of(object)) {
+    let valid = match stix::validate_with(object, &options) {
+        Ok(valid) => valid,
+        Err(invalid) => return store::Verdict::Invalid(invalid_reason(&invalid)),
+    };
+    match hold(lists, &store::ObjectFacts::of(valid.as_value())) {
         Some(reason) => store::Verdict::Hold(reason),
         None => store::Verdict::Use,
     }
+}
+
+/// The validator's messages, as a quarantine reason.
+fn invalid_reason(invalid: &stix::Invalid) -> String {
+    // A hostile object can carry thousands of findings: the first few say enough.
+    const SHOWN: usize = 5;
+    let errors = invalid.errors();
+    let mut reason = errors
+        .iter()
+        .take(SHOWN)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if errors.len() > SHOWN {
+        reason.push_str(&format!(" (and {} more)", errors.len() - SHOWN));
+    }
+    format!("not valid STIX 2.1: {reason}")
 }
 
 /// Why a partner's object must be quarantined, or `None`: an indicator whose
@@ -130,7 +134,7 @@ mod tests {
             "pattern_type": "stix", "valid_from": "2026-10-01T08:00:00Z"
         });
         edit(&mut object);
-        judge(&lists, &object)
+        judge(&lists, object)
     }
 
     macro_rules! verdict {

@@ -165,8 +165,9 @@ pub enum Verdict {
 }
 
 /// The judge of a mirror's objects: validation and warninglists, which live
-/// above the store.
-pub type Judge<'a> = &'a mut dyn FnMut(&Value) -> Verdict;
+/// above the store. It takes the object (validation consumes it); the index
+/// keeps only the entry's bytes.
+pub type Judge<'a> = &'a mut dyn FnMut(Value) -> Verdict;
 
 /// One entry of a peer's log, hashed and read before it is applied, so that
 /// the work can run beside the thread that writes (see [`Store::apply_mirror`]).
@@ -220,7 +221,14 @@ impl Prepared {
                 stamp: date_added,
             },
             Entry::Add { date_added, object } => {
-                let held = match judge(&object) {
+                // The strict parse guarantees a string id.
+                let id = object
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let version = crate::entry::version_of(&object, date_added);
+                let held = match judge(object) {
                     Verdict::Use => None,
                     Verdict::Hold(reason) => Some(Held {
                         reason,
@@ -232,13 +240,8 @@ impl Prepared {
                     }),
                 };
                 Says::Add {
-                    // The strict parse guarantees a string id.
-                    id: object
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    version: crate::entry::version_of(&object, date_added),
+                    id,
+                    version,
                     stamp: date_added,
                     held,
                 }

@@ -64,7 +64,7 @@ fn prepared(
     peer: &Store,
     from: u64,
     to: u64,
-    judge: &mut dyn FnMut(&Value) -> Verdict,
+    judge: &mut dyn FnMut(Value) -> Verdict,
 ) -> Vec<Prepared> {
     entries(peer, from, to)
         .into_iter()
@@ -72,7 +72,7 @@ fn prepared(
         .collect()
 }
 
-fn no_hold(_: &Value) -> Verdict {
+fn no_hold(_: Value) -> Verdict {
     Verdict::Use
 }
 
@@ -187,7 +187,7 @@ fn held_versions_stay_out_of_the_views_until_released() {
         .mirror("alpha", &remote, "D", true, Some(&key))
         .unwrap();
     let cp = checkpoint(&alpha);
-    let mut hold = |o: &Value| match o["pattern"].as_str() {
+    let mut hold = |o: Value| match o["pattern"].as_str() {
         Some(p) if p.contains("elections.example.gov") => {
             Verdict::Hold("domain elections.example.gov is ours".to_owned())
         }
@@ -290,7 +290,7 @@ fn a_mirror_marks_invalid_entries_and_holds_invalid_objects_for_good() {
     let mirror = bravo
         .mirror("hostile", remote, "H", true, Some(&key))
         .unwrap();
-    let mut judge = |o: &Value| match o.get("confidence").and_then(Value::as_u64) {
+    let mut judge = |o: Value| match o.get("confidence").and_then(Value::as_u64) {
         Some(c) if c > 100 => Verdict::Invalid("confidence: at most 100".into()),
         _ => Verdict::Use,
     };

@@ -84,16 +84,21 @@ fn line_text(line: &node::sync::CollectionReport) -> String {
     let head = format!("{} {} → {}", line.peer, line.remote_id, line.local);
     match &line.outcome {
         Outcome::UpToDate => format!("{head}: up to date at {} entries", line.size),
-        Outcome::Applied(a) => format!(
-            "{head}: +{} entries verified and applied ({} objects, {} withdrawals, {} quarantined of which {} invalid STIX, {} invalid entries), {} entries",
-            a.entries,
-            a.objects,
-            a.withdrawals,
-            a.held,
-            a.invalid_objects,
-            a.invalid_entries,
-            a.size
-        ),
+        Outcome::Applied(a) => {
+            // Said only when there are some: a partner's bad entries are news.
+            let invalid = if a.invalid_objects > 0 || a.invalid_entries > 0 {
+                format!(
+                    "; {} objects not valid STIX (quarantined), {} invalid entries (kept, never served)",
+                    a.invalid_objects, a.invalid_entries
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{head}: +{} entries verified and applied ({} objects, {} withdrawals, {} quarantined{invalid}), {} entries",
+                a.entries, a.objects, a.withdrawals, a.held, a.size
+            )
+        }
         Outcome::Pulled { added, held } => format!(
             "{head}: +{added} objects pulled UNVERIFIED ({held} quarantined), {} entries",
             line.size

@@ -265,7 +265,7 @@ impl Log<'_> {
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map(|entries| {
                     let mut judge =
-                        |o: &serde_json::Value| crate::warninglists::judge(&warninglists, o);
+                        |o: serde_json::Value| crate::warninglists::judge(&warninglists, o);
                     entries
                         .into_iter()
                         .map(|bytes| store::Prepared::new(bytes, &mut judge))
