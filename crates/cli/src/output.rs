@@ -39,3 +39,14 @@ pub fn progress(global: &Global, total: Option<u64>, what: &str, bytes: bool) ->
     bar.set_message(what.to_owned());
     bar
 }
+
+/// Says on stderr, one line each, which stored versions a read left out
+/// because their entry cannot be used.
+pub fn report_skipped(skipped: &[store::Skipped]) {
+    for s in skipped {
+        eprintln!(
+            "entente: skipped {} (entry {}): {}",
+            s.id, s.index, s.reason
+        );
+    }
+}

@@ -27,40 +27,40 @@ use crate::util::*;
 
 /// The longest any one command may run before the test gives up on it (a
 /// bound, not a performance check: the commands take well under a second).
-const LIMIT: Duration = Duration::from_secs(120);
+pub(crate) const LIMIT: Duration = Duration::from_secs(120);
 
 /// The servers' own sync loop: once a day, so only the tests' `entente sync` runs count.
-const QUIET_TOML: &str = "[sync]\ninterval_seconds = 86400\n";
+pub(crate) const QUIET_TOML: &str = "[sync]\ninterval_seconds = 86400\n";
 
 // ---------------------------------------------------------------------------
 // Parties
 
 /// A temporary directory holding every party of one test.
-struct Net {
+pub(crate) struct Net {
     tmp: tempfile::TempDir,
     files: AtomicUsize,
 }
 
 impl Net {
-    fn new() -> Net {
+    pub(crate) fn new() -> Net {
         Net {
             tmp: tempfile::tempdir().expect("a temporary directory"),
             files: AtomicUsize::new(0),
         }
     }
 
-    fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.tmp.path()
     }
 
     /// A fresh file name under the root.
-    fn file(&self, stem: &str) -> PathBuf {
+    pub(crate) fn file(&self, stem: &str) -> PathBuf {
         let n = self.files.fetch_add(1, Ordering::Relaxed);
         self.root().join(format!("{stem}-{n}"))
     }
 
     /// `entente init --name NAME` in `<root>/NAME`, its sync loop quietened.
-    fn party(&self, name: &str) -> Party {
+    pub(crate) fn party(&self, name: &str) -> Party {
         let data = self.root().join(name);
         let out = run_expect(&data, &["init", "--name", name], 0);
         let key = stdout(&out).trim().to_owned();
@@ -82,22 +82,22 @@ impl Net {
 }
 
 /// One organisation's node: its data directory, key and (when serving) process.
-struct Party {
-    name: String,
-    data: PathBuf,
-    key: String,
-    node: Option<Node>,
+pub(crate) struct Party {
+    pub(crate) name: String,
+    pub(crate) data: PathBuf,
+    pub(crate) key: String,
+    pub(crate) node: Option<Node>,
     /// `127.0.0.1:0` until the first start; then the port it got, so that a
     /// restart comes back where its partners look for it.
-    listen: String,
-    starts: usize,
-    root: PathBuf,
+    pub(crate) listen: String,
+    pub(crate) starts: usize,
+    pub(crate) root: PathBuf,
 }
 
 impl Party {
     /// The same node (name and key) from a copy of this one's data directory
     /// in `<root>/DIR`: its histories can diverge from here on.
-    fn copy(&self, dir: &str) -> Party {
+    pub(crate) fn copy(&self, dir: &str) -> Party {
         assert!(
             self.node.is_none(),
             "copy {} while it is stopped",
@@ -117,7 +117,7 @@ impl Party {
     }
 
     /// Starts `entente serve` (on the port it had, after the first time).
-    fn serve(&mut self) {
+    pub(crate) fn serve(&mut self) {
         assert!(self.node.is_none(), "{} is already serving", self.name);
         self.starts += 1;
         let dir = self.data.file_name().unwrap().to_string_lossy();
@@ -135,26 +135,26 @@ impl Party {
     }
 
     /// SIGTERM, and wait (bounded) for it to stop.
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut node) = self.node.take() {
             node.terminate();
         }
     }
 
     /// SIGKILL.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut node) = self.node.take() {
             node.kill();
         }
     }
 
     /// The server root partners use.
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}/", self.listen)
     }
 
     /// `entente --data DIR ARGS...`, bounded by [`LIMIT`], expecting exit `code`.
-    fn run(&self, args: &[&str], code: i32) -> Output {
+    pub(crate) fn run(&self, args: &[&str], code: i32) -> Output {
         let out = run_bounded(&self.data, args);
         assert_eq!(
             out.status.code(),
@@ -170,7 +170,7 @@ impl Party {
     }
 
     /// `entente --json ARGS...`: its standard output as JSON.
-    fn json(&self, args: &[&str], code: i32) -> Value {
+    pub(crate) fn json(&self, args: &[&str], code: i32) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
         let out = self.run(&all, code);
@@ -184,7 +184,7 @@ impl Party {
     }
 
     /// `entente collection create ALIAS`; returns the collection's id.
-    fn create(&self, alias: &str) -> String {
+    pub(crate) fn create(&self, alias: &str) -> String {
         let out = self.run(&["collection", "create", alias], 0);
         stdout(&out).lines().last().unwrap_or("").trim().to_owned()
     }
@@ -192,7 +192,7 @@ impl Party {
     /// `entente user add PEER --kind peer [--read C]... --token`: the token
     /// this node issues to partner `peer`. A running node picks new users up
     /// within a second: this waits (bounded) until it accepts the token.
-    fn issue(&self, peer: &str, read: &[&str]) -> String {
+    pub(crate) fn issue(&self, peer: &str, read: &[&str]) -> String {
         let mut args = vec!["user", "add", peer, "--kind", "peer"];
         for c in read {
             args.extend(["--read", c]);
@@ -212,7 +212,7 @@ impl Party {
     }
 
     /// Waits (bounded) until the running node answers 200 to a request with `token`.
-    fn wait_for_token(&self, token: &str) {
+    pub(crate) fn wait_for_token(&self, token: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut last = String::new();
         while Instant::now() < deadline {
@@ -242,24 +242,31 @@ impl Party {
     }
 
     /// `entente peer add NAME URL --key VKEY --token TOKEN EXTRA...`.
-    fn add_peer_at(&self, name: &str, url: &str, key: &str, token: &str, extra: &[&str]) {
+    pub(crate) fn add_peer_at(
+        &self,
+        name: &str,
+        url: &str,
+        key: &str,
+        token: &str,
+        extra: &[&str],
+    ) {
         let mut args = vec!["peer", "add", name, url, "--key", key, "--token", token];
         args.extend_from_slice(extra);
         self.run(&args, 0);
     }
 
     /// `entente peer add` for `other`, under its own name, at its own URL.
-    fn add_peer(&self, other: &Party, token: &str, extra: &[&str]) {
+    pub(crate) fn add_peer(&self, other: &Party, token: &str, extra: &[&str]) {
         self.add_peer_at(&other.name, &other.url(), &other.key, token, extra);
     }
 
     /// `entente --json sync`, expecting exit `code`.
-    fn sync(&self, code: i32) -> Value {
+    pub(crate) fn sync(&self, code: i32) -> Value {
         self.json(&["sync"], code)
     }
 
     /// `entente publish -c COLLECTION FILE` of `objects`.
-    fn publish(&self, collection: &str, objects: &[Value]) {
+    pub(crate) fn publish(&self, collection: &str, objects: &[Value]) {
         let file = self
             .root
             .join(format!("{}-{}.json", self.name, rand::random::<u64>()));
@@ -273,7 +280,7 @@ impl Party {
     }
 
     /// The collections (`collection list --json`).
-    fn collections(&self) -> Vec<Value> {
+    pub(crate) fn collections(&self) -> Vec<Value> {
         self.json(&["collection", "list"], 0)
             .as_array()
             .cloned()
@@ -281,7 +288,7 @@ impl Party {
     }
 
     /// A collection's log size, by alias or id.
-    fn size(&self, collection: &str) -> u64 {
+    pub(crate) fn size(&self, collection: &str) -> u64 {
         self.collections()
             .iter()
             .find(|c| c["alias"] == collection || c["id"] == collection)
@@ -291,7 +298,7 @@ impl Party {
     }
 
     /// The ids of `entente export -c COLLECTION`, in order (duplicates kept).
-    fn export_ids(&self, collection: &str) -> Vec<String> {
+    pub(crate) fn export_ids(&self, collection: &str) -> Vec<String> {
         let out = self.run(&["export", "-c", collection], 0);
         let bundle: Value = serde_json::from_slice(&out.stdout).expect("export prints a bundle");
         bundle["objects"]
@@ -303,7 +310,7 @@ impl Party {
     }
 
     /// `entente log prove` on this node, checked offline with `key`.
-    fn prove(&self, collection: &str, id: &str, key: &str) {
+    pub(crate) fn prove(&self, collection: &str, id: &str, key: &str) {
         let out = self.run(&["log", "prove", "--collection", collection, id], 0);
         let proof = self
             .root
@@ -329,7 +336,7 @@ impl Party {
     }
 
     /// The evidence files under the data directory.
-    fn evidence(&self) -> Vec<PathBuf> {
+    pub(crate) fn evidence(&self) -> Vec<PathBuf> {
         match std::fs::read_dir(self.data.join("evidence")) {
             Err(_) => Vec::new(),
             Ok(dir) => {
@@ -344,7 +351,7 @@ impl Party {
     }
 
     /// Adds to `entente.toml`.
-    fn configure(&self, toml: &str) {
+    pub(crate) fn configure(&self, toml: &str) {
         let path = self.data.join("entente.toml");
         let mut text = std::fs::read_to_string(&path).unwrap();
         text.push_str(toml);
@@ -354,7 +361,7 @@ impl Party {
 
 /// Runs `entente --data DIR ARGS...` with output to files, killing it if it
 /// outlives [`LIMIT`].
-fn run_bounded(data: &Path, args: &[&str]) -> Output {
+pub(crate) fn run_bounded(data: &Path, args: &[&str]) -> Output {
     let mut out = tempfile::tempfile().expect("a temporary file");
     let mut err = tempfile::tempfile().expect("a temporary file");
     let mut child = entente()
@@ -418,7 +425,7 @@ fn restore(snapshot: &Path, data: &Path) {
 }
 
 /// The report line of a sync for `peer` (its one readable collection).
-fn line<'a>(report: &'a Value, peer: &str) -> &'a Value {
+pub(crate) fn line<'a>(report: &'a Value, peer: &str) -> &'a Value {
     let lines: Vec<&Value> = report["collections"]
         .as_array()
         .expect("a sync report lists collections")
@@ -433,7 +440,7 @@ fn line<'a>(report: &'a Value, peer: &str) -> &'a Value {
     lines[0]
 }
 
-fn mirror_alias(report: &Value, peer: &str) -> String {
+pub(crate) fn mirror_alias(report: &Value, peer: &str) -> String {
     line(report, peer)["mirror"]
         .as_str()
         .expect("a mirror alias")
@@ -444,7 +451,7 @@ fn mirror_alias(report: &Value, peer: &str) -> String {
 // Objects
 
 /// An indicator with a pattern that hits no built-in warninglist.
-fn ioc(n: u64, salt: u64, description: &str, pattern: &str) -> Value {
+pub(crate) fn ioc(n: u64, salt: u64, description: &str, pattern: &str) -> Value {
     json!({
         "type": "indicator",
         "spec_version": "2.1",
@@ -475,7 +482,7 @@ fn domain_ioc(n: u64, salt: u64) -> Value {
     )
 }
 
-fn id_of(object: &Value) -> String {
+pub(crate) fn id_of(object: &Value) -> String {
     object["id"].as_str().expect("an id").to_owned()
 }
 

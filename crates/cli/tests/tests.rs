@@ -30,3 +30,6 @@ mod demo;
 mod peers;
 // Real published STIX 2.1 (fetched by scripts/stix-corpus.sh) against stix2-validator.
 mod real_stix;
+// A hostile partner's signed, consistent log built to harm: validation, not
+// signatures, must keep it from poisoning or breaking the node.
+mod hostile_peer;

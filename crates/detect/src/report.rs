@@ -132,7 +132,9 @@ impl Gather {
         let modified = text("modified").and_then(|t| Timestamp::parse(t).ok());
         match ty {
             // A mirror's indicators are the partner's, even one that copies ours.
-            "indicator" if self.sources[source.0].peer.is_none() => {
+            "indicator"
+                if stix::names_indicator(ty, id) && self.sources[source.0].peer.is_none() =>
+            {
                 if self
                     .indicators
                     .get(id)

@@ -31,6 +31,8 @@ struct Inner {
     mirrored: Family<Labels, Counter>,
     quarantined: Family<Labels, Counter>,
     misbehaviour: Family<Labels, Counter>,
+    invalid_entries: Family<Labels, Counter>,
+    invalid_objects: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -51,6 +53,18 @@ impl Metrics {
         let mirrored = Family::<Labels, Counter>::default();
         let quarantined = Family::<Labels, Counter>::default();
         let misbehaviour = Family::<Labels, Counter>::default();
+        let invalid_entries = Family::<Labels, Counter>::default();
+        let invalid_objects = Family::<Labels, Counter>::default();
+        registry.register(
+            "peer_invalid_entries",
+            "Entries of a peer's log that are not a valid envelope: kept for the proofs, never indexed",
+            invalid_entries.clone(),
+        );
+        registry.register(
+            "peer_invalid_objects",
+            "Partner objects quarantined because they violate a MUST of STIX 2.1",
+            invalid_objects.clone(),
+        );
         registry.register(
             "mirrored_entries",
             "Log entries verified and applied from a peer",
@@ -96,6 +110,8 @@ impl Metrics {
                 mirrored,
                 quarantined,
                 misbehaviour,
+                invalid_entries,
+                invalid_objects,
             }),
         }
     }
@@ -132,6 +148,20 @@ impl Metrics {
         self.inner.quarantined.get_or_create(&labels).inc_by(held);
     }
 
+    /// Counts a peer's entries that are not valid envelopes and its objects
+    /// that are not valid STIX.
+    pub fn record_invalid(&self, peer: &str, entries: u64, objects: u64) {
+        let labels = vec![("peer", peer.to_owned())];
+        self.inner
+            .invalid_entries
+            .get_or_create(&labels)
+            .inc_by(entries);
+        self.inner
+            .invalid_objects
+            .get_or_create(&labels)
+            .inc_by(objects);
+    }
+
     /// Counts a log of `peer` caught misbehaving.
     pub fn record_misbehaviour(&self, peer: &str) {
         let labels = vec![("peer", peer.to_owned())];
@@ -162,5 +192,21 @@ mod tests {
         ));
         assert!(text.contains("entente_log_size{collection=\"c1\"} 42"));
         assert!(text.contains("entente_http_request_duration_seconds_bucket"));
+    }
+
+    #[test]
+    fn counts_a_peers_invalid_entries_and_objects() {
+        let m = Metrics::new();
+        m.record_invalid("hostile", 3, 2);
+        m.record_invalid("hostile", 1, 0);
+        let text = m.render();
+        assert!(
+            text.contains("entente_peer_invalid_entries_total{peer=\"hostile\"} 4"),
+            "{text}"
+        );
+        assert!(
+            text.contains("entente_peer_invalid_objects_total{peer=\"hostile\"} 2"),
+            "{text}"
+        );
     }
 }

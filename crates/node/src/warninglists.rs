@@ -23,10 +23,45 @@ pub fn build(config: &WarninglistConfig) -> Result<warninglist::Warninglists, St
     Ok(builder.build())
 }
 
+/// What a mirror does with a partner's object: it passes the same validation
+/// as a local one (lenient: only a MUST violation fails it), then the
+/// warninglists. An object that fails validation is held as invalid with
+/// the validator's messages, whatever else it is.
+pub fn judge(lists: &warninglist::Warninglists, object: serde_json::Value) -> store::Verdict {
+    let options = stix::ValidateOptions::new()
+        .strict(false)
+        .with_pattern_checker(&pattern::check);
+    let valid = match stix::validate_with(object, &options) {
+        Ok(valid) => valid,
+        Err(invalid) => return store::Verdict::Invalid(invalid_reason(&invalid)),
+    };
+    match hold(lists, &store::ObjectFacts::of(valid.as_value())) {
+        Some(reason) => store::Verdict::Hold(reason),
+        None => store::Verdict::Use,
+    }
+}
+
+/// The validator's messages, as a quarantine reason.
+fn invalid_reason(invalid: &stix::Invalid) -> String {
+    // A hostile object can carry thousands of findings: the first few say enough.
+    const SHOWN: usize = 5;
+    let errors = invalid.errors();
+    let mut reason = errors
+        .iter()
+        .take(SHOWN)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if errors.len() > SHOWN {
+        reason.push_str(&format!(" (and {} more)", errors.len() - SHOWN));
+    }
+    format!("not valid STIX 2.1: {reason}")
+}
+
 /// Why a partner's object must be quarantined, or `None`: an indicator whose
 /// STIX pattern compares with a value on a warninglist.
 pub fn hold(lists: &warninglist::Warninglists, object: &store::ObjectFacts<'_>) -> Option<String> {
-    if object.object_type != "indicator" || object.pattern_type.unwrap_or("stix") != "stix" {
+    if !object.is_indicator() || object.pattern_type.unwrap_or("stix") != "stix" {
         return None;
     }
     let pattern = object.pattern?;
@@ -51,7 +86,7 @@ mod tests {
             ..WarninglistConfig::default()
         };
         let lists = build(&config).unwrap();
-        let indicator = |pattern: &str, pattern_type: &str| json!({"type": "indicator", "pattern": pattern, "pattern_type": pattern_type});
+        let indicator = |pattern: &str, pattern_type: &str| json!({"type": "indicator", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "pattern": pattern, "pattern_type": pattern_type});
         for (object, held) in [
             (
                 indicator("[domain-name:value = 'www.elections.example.gov']", "stix"),
@@ -79,6 +114,85 @@ mod tests {
             Some(
                 "domain elections.example.gov is on the local allowlist (entry elections.example.gov)"
             )
+        );
+    }
+
+    /// A valid indicator, with one property changed by `edit`.
+    fn judged(edit: impl FnOnce(&mut serde_json::Value)) -> store::Verdict {
+        let config = WarninglistConfig {
+            domains: vec!["elections.example.gov".into()],
+            ..WarninglistConfig::default()
+        };
+        let lists = build(&config).unwrap();
+        let mut object = json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2026-10-01T08:00:00.000Z", "modified": "2026-10-01T08:00:00.000Z",
+            "name": "Phishing portal", "description": "Credential phishing",
+            "indicator_types": ["malicious-activity"],
+            "pattern": "[domain-name:value = 'phish-login-portal.net']",
+            "pattern_type": "stix", "valid_from": "2026-10-01T08:00:00Z"
+        });
+        edit(&mut object);
+        judge(&lists, object)
+    }
+
+    macro_rules! verdict {
+        ($name:ident, $edit:expr, $want:pat) => {
+            #[test]
+            fn $name() {
+                let got = judged($edit);
+                assert!(matches!(got, $want), "{got:?}");
+            }
+        };
+    }
+    use store::Verdict::{Hold, Invalid, Use};
+    verdict!(a_valid_indicator_is_used, |_| {}, Use);
+    verdict!(
+        a_custom_property_is_only_a_should,
+        |o| o["x_score"] = json!(7),
+        Use
+    );
+    verdict!(
+        a_hit_on_a_warninglist_is_held,
+        |o| o["pattern"] = json!("[domain-name:value = 'elections.example.gov']"),
+        Hold(_)
+    );
+    verdict!(
+        an_unparsable_pattern_is_invalid,
+        |o| o["pattern"] = json!("[domain-name:value = 'x.net'"),
+        Invalid(_)
+    );
+    verdict!(
+        confidence_500_is_invalid,
+        |o| o["confidence"] = json!(500),
+        Invalid(_)
+    );
+    verdict!(
+        revoked_as_a_string_is_invalid,
+        |o| o["revoked"] = json!("no"),
+        Invalid(_)
+    );
+    verdict!(
+        another_type_with_an_indicator_id_is_invalid_not_checked,
+        |o| {
+            o["type"] = json!("x-threat-indicator");
+            o["pattern"] = json!("[domain-name:value = 'elections.example.gov']");
+        },
+        Invalid(_)
+    );
+
+    #[test]
+    fn an_invalid_object_is_held_with_the_validators_message() {
+        let got = judged(|o| o["confidence"] = json!(500));
+        let Invalid(reason) = got else {
+            panic!("{got:?}")
+        };
+        assert!(
+            reason.starts_with(
+                "not valid STIX 2.1: indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: $.confidence"
+            ),
+            "{reason}"
         );
     }
 

@@ -106,7 +106,7 @@ pub use error::{
     CanonicalError, Error, ErrorKind, Invalid, ParseError, ParseErrorKind, Severity, TimestampError,
 };
 pub use id::{SCO_NAMESPACE, contributing_properties, deterministic_id, parse_uuid, split_id};
-pub use object::{Kind, Object};
+pub use object::{Kind, Object, is_indicator, names_indicator};
 pub use parse::{Document, parse, parse_value};
 pub use timestamp::Timestamp;
 pub use tlp::{TLP2_EXTENSION_ID, Tlp, effective_tlp};

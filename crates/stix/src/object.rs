@@ -166,3 +166,48 @@ impl Object {
         Ok(self.canonical.get_or_init(|| bytes))
     }
 }
+
+/// Whether an object with this `type` and `id` is an indicator: the type
+/// says `indicator` and the id's prefix says so too.
+///
+/// The one rule for "an indicator" everywhere (warninglists, matching,
+/// exports, PSI): selecting by one of the two alone lets an object typed
+/// `x-threat-indicator` with an `indicator--` id be matched but never
+/// checked, or the reverse.
+pub fn names_indicator(type_name: &str, id: &str) -> bool {
+    type_name == "indicator" && id.strip_prefix("indicator--").is_some()
+}
+
+/// [`names_indicator`] of a JSON object; false when `type` or `id` is not a string.
+pub fn is_indicator(object: &Value) -> bool {
+    match (
+        object.get("type").and_then(Value::as_str),
+        object.get("id").and_then(Value::as_str),
+    ) {
+        (Some(t), Some(id)) => names_indicator(t, id),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod indicator_tests {
+    use super::*;
+
+    #[test]
+    fn an_indicator_needs_both_its_type_and_its_id() {
+        let cases = [
+            (r#"{"type":"indicator","id":"indicator--1"}"#, true),
+            (
+                r#"{"type":"x-threat-indicator","id":"indicator--1"}"#,
+                false,
+            ),
+            (r#"{"type":"indicator","id":"malware--1"}"#, false),
+            (r#"{"type":"indicator"}"#, false),
+            (r#"{"type":"indicator","id":7}"#, false),
+        ];
+        for (src, want) in cases {
+            let v: Value = serde_json::from_str(src).unwrap();
+            assert_eq!(is_indicator(&v), want, "{src}");
+        }
+    }
+}

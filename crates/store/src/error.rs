@@ -42,6 +42,18 @@ pub enum StoreError {
         /// The version asked for, if any.
         version: Option<String>,
     },
+    /// A held version violates a MUST of STIX 2.1: nothing could use it.
+    #[error(
+        "{id} version {version} is held because it is not valid STIX 2.1 ({reason}); it cannot be released, only rejected (`entente quarantine reject {id}`)"
+    )]
+    Unreleasable {
+        /// The object.
+        id: String,
+        /// The version.
+        version: String,
+        /// The validator's messages.
+        reason: String,
+    },
     /// An alias is taken.
     #[error("a collection with alias {0:?} already exists")]
     DuplicateAlias(String),

@@ -73,11 +73,12 @@ pub use collection::{Collection, NewCollection};
 pub use error::{Result, StoreError};
 pub use export::ExportSummary;
 pub use mirror::{
-    Applied, HoldCheck, Mirror, MirrorError, ObjectFacts, PeerCheckpoint, Prepared, peer_origin,
+    Applied, HoldCheck, Judge, Mirror, MirrorError, ObjectFacts, PeerCheckpoint, Prepared, Verdict,
+    peer_origin,
 };
 pub use node::{DB_FILE, KEY_FILE, Node};
 pub use quarantine::{Held, HoldState};
-pub use query::{Page, Query, Record, VersionFilter, object_bytes};
+pub use query::{Page, Query, Record, Skipped, VersionFilter, object_bytes};
 pub use read::{ObjectVersion, PROOF_FORMAT, ProofBundle, ProofError, VerifiedProof, vkey};
 pub use schema::SCHEMA_VERSION;
 pub use serve::Status;

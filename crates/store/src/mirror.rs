@@ -14,13 +14,11 @@
 //! checkpoint covering them commit in one transaction. A round cut short
 //! leaves nothing behind; a round repeated adds nothing.
 
-use std::borrow::Cow;
-
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 
 use crate::collection::{self, Collection, NewCollection};
-use crate::entry::MAX_ENTRY_BYTES;
+use crate::entry::{Entry, MAX_ENTRY_BYTES, VerifiedEntry};
 use crate::error::{Result, StoreError};
 use crate::time::Micros;
 use crate::{Store, read};
@@ -46,6 +44,10 @@ pub struct Mirror {
     pub synced: Option<Micros>,
     /// What went wrong in the last round, if it failed.
     pub error: Option<String>,
+    /// Entries of the peer's log that are not a valid envelope: kept, never indexed.
+    pub invalid_entries: u64,
+    /// Versions held because they violate a MUST of STIX 2.1.
+    pub invalid_objects: u64,
 }
 
 /// What one round of [`Store::apply_mirror`] added.
@@ -57,10 +59,14 @@ pub struct Applied {
     pub objects: u64,
     /// Withdrawals applied.
     pub withdrawals: u64,
-    /// Versions quarantined by the `hold` check.
+    /// Versions quarantined by the judge (warninglist hits and MUST violations).
     pub held: u64,
-    /// Entries kept in the log but not indexed: not an Entente envelope, or a
-    /// second copy of a version already indexed.
+    /// Of those, versions that violate a MUST of STIX 2.1.
+    pub invalid_objects: u64,
+    /// Entries kept in the log but not a valid envelope: marked, never indexed.
+    pub invalid_entries: u64,
+    /// Entries kept in the log but not indexed because they are a second
+    /// copy of a version already indexed.
     pub unindexed: u64,
     /// The mirror's size afterwards.
     pub size: u64,
@@ -118,6 +124,8 @@ impl From<rusqlite::Error> for MirrorError {
 pub struct ObjectFacts<'a> {
     /// Its STIX type.
     pub object_type: &'a str,
+    /// Its id.
+    pub id: &'a str,
     /// An indicator's pattern.
     pub pattern: Option<&'a str>,
     /// An indicator's pattern language (`stix` when absent).
@@ -130,14 +138,36 @@ impl<'a> ObjectFacts<'a> {
         let text = |k: &str| object.get(k).and_then(Value::as_str);
         ObjectFacts {
             object_type: text("type").unwrap_or(""),
+            id: text("id").unwrap_or(""),
             pattern: text("pattern"),
             pattern_type: text("pattern_type"),
         }
+    }
+
+    /// Whether it is an indicator (see [`stix::names_indicator`]).
+    pub fn is_indicator(&self) -> bool {
+        stix::names_indicator(self.object_type, self.id)
     }
 }
 
 /// A hold check: the reason to quarantine an object, or `None`.
 pub type HoldCheck<'a> = &'a mut dyn FnMut(&ObjectFacts<'_>) -> Option<String>;
+
+/// What the node decides about a partner's object before it is indexed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Indexed and served.
+    Use,
+    /// Held for an analyst: it hit a warninglist (the hit).
+    Hold(String),
+    /// Held for good: it violates a MUST of STIX 2.1 (the validator's messages).
+    Invalid(String),
+}
+
+/// The judge of a mirror's objects: validation and warninglists, which live
+/// above the store. It takes the object (validation consumes it); the index
+/// keeps only the entry's bytes.
+pub type Judge<'a> = &'a mut dyn FnMut(Value) -> Verdict;
 
 /// One entry of a peer's log, hashed and read before it is applied, so that
 /// the work can run beside the thread that writes (see [`Store::apply_mirror`]).
@@ -151,84 +181,71 @@ pub struct Prepared {
 /// What an entry says, as far as the index is concerned.
 #[derive(Debug, Clone)]
 enum Says {
+    /// Only a [`VerifiedEntry`] can say this: unparsed bytes are never indexed.
     Add {
         id: String,
         version: String,
         stamp: Micros,
-        held: Option<String>,
+        held: Option<Held>,
     },
     Withdraw {
         id: String,
         stamp: Micros,
     },
-    /// Not an Entente envelope: kept in the log, not indexed.
-    Nothing,
+    /// Not a valid envelope: kept in the log, marked, not indexed.
+    Invalid(String),
 }
 
-/// The parts of an envelope the index needs; the rest of the object is skipped.
-#[derive(serde::Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow)]
-    op: Cow<'a, str>,
-    #[serde(borrow)]
-    date_added: Cow<'a, str>,
-    #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    object: Option<Head<'a>>,
-}
-
-#[derive(serde::Deserialize)]
-struct Head<'a> {
-    #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow, default, rename = "type")]
-    object_type: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    modified: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pattern: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pattern_type: Option<Cow<'a, str>>,
+/// Why a version is held, and whether it may ever be released.
+#[derive(Debug, Clone)]
+struct Held {
+    reason: String,
+    invalid: bool,
 }
 
 impl Prepared {
-    /// Hashes an entry and reads what it says, asking `hold` about an added object.
-    pub fn new(bytes: Vec<u8>, hold: HoldCheck<'_>) -> Prepared {
+    /// Hashes an entry, parses it strictly and asks `judge` about an added object.
+    pub fn new(bytes: Vec<u8>, judge: Judge<'_>) -> Prepared {
         let leaf = tlog::leaf_hash(&bytes);
-        let says = Prepared::read(&bytes, hold).unwrap_or(Says::Nothing);
+        let says = match VerifiedEntry::parse(&bytes) {
+            Ok(entry) => Prepared::read(entry, judge),
+            Err(e) => Says::Invalid(e.to_string()),
+        };
         Prepared { bytes, leaf, says }
     }
 
-    fn read(bytes: &[u8], hold: HoldCheck<'_>) -> Option<Says> {
-        let envelope: Envelope<'_> = serde_json::from_slice(bytes).ok()?;
-        let stamp = Micros::parse(&envelope.date_added)?;
-        match (envelope.op.as_ref(), envelope.id, envelope.object) {
-            ("withdraw", Some(id), None) => Some(Says::Withdraw {
-                id: id.into_owned(),
-                stamp,
-            }),
-            ("add", None, Some(head)) => {
-                let id = head.id?.into_owned();
-                let held = hold(&ObjectFacts {
-                    object_type: head.object_type.as_deref().unwrap_or(""),
-                    pattern: head.pattern.as_deref(),
-                    pattern_type: head.pattern_type.as_deref(),
-                });
-                // A version is its `modified`, or for an object without one the
-                // time it was added, as the author's node recorded it.
-                let version = match head.modified {
-                    Some(m) => m.into_owned(),
-                    None => envelope.date_added.into_owned(),
+    fn read(entry: VerifiedEntry, judge: Judge<'_>) -> Says {
+        match entry.into_entry() {
+            Entry::Withdraw { date_added, id } => Says::Withdraw {
+                id,
+                stamp: date_added,
+            },
+            Entry::Add { date_added, object } => {
+                // The strict parse guarantees a string id.
+                let id = object
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let version = crate::entry::version_of(&object, date_added);
+                let held = match judge(object) {
+                    Verdict::Use => None,
+                    Verdict::Hold(reason) => Some(Held {
+                        reason,
+                        invalid: false,
+                    }),
+                    Verdict::Invalid(reason) => Some(Held {
+                        reason,
+                        invalid: true,
+                    }),
                 };
-                Some(Says::Add {
+                Says::Add {
                     id,
                     version,
-                    stamp,
+                    stamp: date_added,
                     held,
-                })
+                }
             }
-            _ => None,
         }
     }
 }
@@ -331,7 +348,22 @@ impl Store {
             halted,
             synced: synced.map(Micros),
             error,
+            invalid_entries: count(
+                &self.conn,
+                "SELECT COUNT(*) FROM invalid_entries WHERE cid = ?1",
+                cid,
+            )?,
+            invalid_objects: count(
+                &self.conn,
+                "SELECT COUNT(*) FROM quarantine WHERE cid = ?1 AND invalid = 1",
+                cid,
+            )?,
         })
+    }
+
+    /// A mirror's entries that are not a valid envelope: index and reason, in log order.
+    pub fn invalid_entries(&self, mirror: &Mirror) -> Result<Vec<(u64, String)>> {
+        invalid_entries(&self.conn, mirror.collection.cid)
     }
 
     /// Every mirror, of every peer (or of `peer`), in creation order.
@@ -412,8 +444,8 @@ impl Store {
     /// Applies the peer's entries from the mirror's size up to `checkpoint`
     /// (verified by the caller with the peer's key), in one transaction.
     ///
-    /// `chunks` yields the entries in log order, [`Prepared`] (hashed, read,
-    /// checked for quarantine), exactly from the mirror's size to the
+    /// `chunks` yields the entries in log order, [`Prepared`] (hashed, parsed
+    /// strictly, judged), exactly from the mirror's size to the
     /// checkpoint's. Their leaf hashes must lead, from the mirror's tree, to
     /// the checkpoint's root; otherwise nothing is stored and
     /// [`MirrorError::RootMismatch`] says so.
@@ -528,6 +560,18 @@ pub(crate) fn log_identity(store: &Store, coll: &Collection) -> Result<(String, 
     Ok((store.node.origin(&coll.id), store.node.verifier()))
 }
 
+fn count(conn: &rusqlite::Connection, sql: &str, cid: i64) -> Result<u64> {
+    Ok(conn.query_row(sql, [cid], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// The entries of collection `cid` marked as not a valid envelope, in log order.
+pub(crate) fn invalid_entries(conn: &rusqlite::Connection, cid: i64) -> Result<Vec<(u64, String)>> {
+    Ok(conn
+        .prepare_cached("SELECT idx, reason FROM invalid_entries WHERE cid = ?1 ORDER BY idx")?
+        .query_map([cid], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 /// The namespace of mirrors' local collection ids (UUIDv5).
 const MIRROR_NAMESPACE: uuid::Uuid =
     uuid::Uuid::from_u128(0x6d1c_3a52_8f0e_4b7a_9d61_2c4e_5f80_a1b3);
@@ -541,6 +585,7 @@ struct Indexer<'t> {
     clear_latest: rusqlite::CachedStatement<'t>,
     withdraw: rusqlite::CachedStatement<'t>,
     quarantine: rusqlite::CachedStatement<'t>,
+    invalid: rusqlite::CachedStatement<'t>,
     cid: i64,
     last_added: Micros,
     /// On a mirror's first round, the ids indexed so far: an id not among
@@ -574,7 +619,10 @@ impl<'t> Indexer<'t> {
                 "UPDATE versions SET withdrawn = ?3, latest = 0 WHERE cid = ?1 AND id = ?2 AND withdrawn IS NULL",
             )?,
             quarantine: tx.prepare_cached(
-                "INSERT OR REPLACE INTO quarantine (cid, id, version, reason, state) VALUES (?1, ?2, ?3, ?4, 'held')",
+                "INSERT OR REPLACE INTO quarantine (cid, id, version, reason, state, invalid) VALUES (?1, ?2, ?3, ?4, 'held', ?5)",
+            )?,
+            invalid: tx.prepare_cached(
+                "INSERT OR REPLACE INTO invalid_entries (cid, idx, reason) VALUES (?1, ?2, ?3)",
             )?,
             cid,
             last_added,
@@ -588,8 +636,9 @@ impl<'t> Indexer<'t> {
             .execute(params![self.cid, at as i64, entry.bytes])?;
         let stamp = match &entry.says {
             Says::Add { stamp, .. } | Says::Withdraw { stamp, .. } => *stamp,
-            Says::Nothing => {
-                applied.unindexed += 1;
+            Says::Invalid(reason) => {
+                self.invalid.execute(params![self.cid, at as i64, reason])?;
+                applied.invalid_entries += 1;
                 return Ok(());
             }
         };
@@ -644,14 +693,20 @@ impl<'t> Indexer<'t> {
                     }
                     return Ok(());
                 }
-                if let Some(reason) = held {
-                    self.quarantine
-                        .execute(params![self.cid, id, version, reason])?;
+                if let Some(held) = held {
+                    self.quarantine.execute(params![
+                        self.cid,
+                        id,
+                        version,
+                        held.reason,
+                        held.invalid
+                    ])?;
                     applied.held += 1;
+                    applied.invalid_objects += u64::from(held.invalid);
                 }
                 applied.objects += 1;
             }
-            Says::Nothing => {}
+            Says::Invalid(_) => {}
         }
         Ok(())
     }

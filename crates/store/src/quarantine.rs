@@ -1,8 +1,10 @@
-//! Quarantine: partners' objects that hit a warninglist.
+//! Quarantine: partners' objects that hit a warninglist or violate a MUST of STIX 2.1.
 //!
 //! A held version is stored and stays provable (it is in the partner's log),
-//! but every view leaves it out: TAXII, exports, matching. An analyst
-//! releases it (it joins the views) or rejects it (it stays out for good).
+//! but every view leaves it out: TAXII (where it answers as an unknown
+//! object would), exports, matching. An analyst releases it (it joins the
+//! views) or rejects it (it stays out for good). A version held as invalid
+//! cannot be released: no read path could use it, so it can only be rejected.
 
 use rusqlite::params;
 
@@ -53,8 +55,10 @@ pub struct Held {
     pub id: String,
     /// The version held.
     pub version: String,
-    /// Why (the warninglist hit).
+    /// Why (the warninglist hit, or the validator's messages).
     pub reason: String,
+    /// Whether it violates a MUST of STIX 2.1 (and so cannot be released).
+    pub invalid: bool,
     /// What was decided.
     pub state: HoldState,
     /// When it was decided.
@@ -63,7 +67,7 @@ pub struct Held {
 
 /// The columns of a [`Held`], read from `quarantine q JOIN collections c`.
 const HELD_COLUMNS: &str =
-    "c.id, c.alias, c.peer, q.id, q.version, q.reason, q.state, q.decided, q.cid";
+    "c.id, c.alias, c.peer, q.id, q.version, q.reason, q.state, q.decided, q.cid, q.invalid";
 
 fn held_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Held> {
     Ok(Held {
@@ -75,6 +79,7 @@ fn held_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Held> {
         reason: r.get(5)?,
         state: HoldState::parse(&r.get::<_, String>(6)?),
         decided: r.get::<_, Option<i64>>(7)?.map(Micros),
+        invalid: r.get(9)?,
     })
 }
 
@@ -113,6 +118,13 @@ impl Store {
             return Err(StoreError::NotHeld {
                 id: id.to_owned(),
                 version: version.map(str::to_owned),
+            });
+        }
+        if let Some((_, held)) = targets.iter().find(|(_, h)| release && h.invalid) {
+            return Err(StoreError::Unreleasable {
+                id: held.id.clone(),
+                version: held.version.clone(),
+                reason: held.reason.clone(),
             });
         }
         let state = if release {

@@ -9,7 +9,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params_from_iter};
 
 use crate::collection::{self, Collection};
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::time::Micros;
 use crate::{Store, read};
 
@@ -88,6 +88,21 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Whether more items follow the last one.
     pub more: bool,
+    /// Versions the index selected but whose entry cannot be served: left
+    /// out of `items`, for the caller to report. One bad entry (a mirror
+    /// filled before partner entries were checked) must not fail the page.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A version left out of a [`Page`], and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The object id.
+    pub id: String,
+    /// Its entry's log index.
+    pub index: u64,
+    /// Why it cannot be used.
+    pub reason: String,
 }
 
 impl<T> Page<T> {
@@ -95,6 +110,7 @@ impl<T> Page<T> {
         Page {
             items: Vec::new(),
             more: false,
+            skipped: Vec::new(),
         }
     }
 }
@@ -182,7 +198,7 @@ fn run<T>(
     coll: &Collection,
     query: &Query,
     with_data: bool,
-    mut make: impl FnMut(Record, Option<&[u8]>) -> Result<T>,
+    mut make: impl FnMut(Record, Option<&[u8]>) -> std::result::Result<T, Skipped>,
 ) -> Result<Page<T>> {
     if !query.spec_version_matches {
         return Ok(Page::empty());
@@ -208,7 +224,10 @@ fn run<T>(
         } else {
             None
         };
-        page.items.push(make(record, data)?);
+        match make(record, data) {
+            Ok(item) => page.items.push(item),
+            Err(skipped) => page.skipped.push(skipped),
+        }
     }
     Ok(page)
 }
@@ -242,6 +261,7 @@ impl Store {
         Ok(Page {
             items: page.items.into_iter().zip(objects).collect(),
             more: page.more,
+            skipped: page.skipped,
         })
     }
 
@@ -256,24 +276,29 @@ impl Store {
     ) -> Result<Page<Record>> {
         let coll = collection::find(&self.conn, collection)?;
         run(&self.conn, &coll, query, true, |r, data| {
-            let object = data.and_then(object_bytes).ok_or_else(|| {
-                StoreError::Corrupt(format!(
-                    "entry {} of {} is not the add entry the index says; run `entente audit`",
-                    r.index, coll.id
-                ))
-            })?;
+            let Some(object) = data.and_then(object_bytes) else {
+                return Err(Skipped {
+                    reason: format!(
+                        "entry {} of {} is not the add entry the index says (`entente audit --deep` checks the index)",
+                        r.index, coll.id
+                    ),
+                    id: r.id,
+                    index: r.index,
+                });
+            };
             each(&r, object);
             Ok(r)
         })
     }
 
-    /// Whether the collection has ever held `id` with a version that is still live.
+    /// Whether the collection holds `id` with a version that is still live
+    /// and not held in quarantine: a held object answers as an unknown one.
     pub fn is_live(&self, collection: &str, id: &str) -> Result<bool> {
         let coll = collection::find(&self.conn, collection)?;
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT 1 FROM versions WHERE cid = ?1 AND id = ?2 AND withdrawn IS NULL LIMIT 1",
+                "SELECT 1 FROM versions WHERE cid = ?1 AND id = ?2 AND withdrawn IS NULL AND held = 0 LIMIT 1",
             )?
             .exists(rusqlite::params![coll.cid, id])?)
     }

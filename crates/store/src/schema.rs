@@ -45,6 +45,8 @@ pub const SCHEMA_VERSION: u32 = 4;
 /// * `invalid_entries` marks a mirror's entries that are not a valid
 ///   envelope (kept byte for byte, since the peer's proofs need them, but
 ///   never indexed or served), with the reason.
+/// * `quarantine.invalid` is 1 on a partner's version held because it
+///   violates a MUST of STIX 2.1; such a version cannot be released.
 /// * `witnessed` is the witness state: per log origin, the largest
 ///   checkpoint this node verified (by syncing or by cosigning) and the
 ///   cosignature it gave; every later one must be consistent with it.
@@ -155,8 +157,10 @@ CREATE TABLE witnessed (
 ) WITHOUT ROWID;
 ";
 
-/// The table of a mirror's unusable entries, new in schema 4: created by both `DDL` and the upgrade.
+/// What schema 4 adds, run by both `create` and the upgrade: a mirror's
+/// unusable entries, and which holds are MUST violations.
 const INVALID_ENTRIES: &str = "
+ALTER TABLE quarantine ADD COLUMN invalid INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE invalid_entries (
     cid    INTEGER NOT NULL REFERENCES collections (cid),
     idx    INTEGER NOT NULL,

@@ -133,7 +133,8 @@ fn find_stored(
 
 /// The version key of an object: `modified`, else `created`; `None` for SCOs,
 /// which are not versioned and get their `date_added` as version (TAXII leaves
-/// the choice to the server).
+/// the choice to the server). The same rule as [`crate::entry::version_of`],
+/// which mirrors and proofs read entries with.
 fn version_of(object: &Object) -> Option<&str> {
     object.modified().or_else(|| object.created())
 }

@@ -1,9 +1,10 @@
 //! Mirrors of a peer's log: applied only up to a checkpoint the entries lead
 //! to, idempotent, with quarantine.
 
+use serde_json::Value;
 use serde_json::json;
 use stix::{Object, Validated};
-use store::{Micros, MirrorError, ObjectFacts, PeerCheckpoint, Prepared, Query, Store};
+use store::{Micros, MirrorError, PeerCheckpoint, Prepared, Query, Store, Verdict};
 
 fn node(tmp: &tempfile::TempDir, name: &str, seed: u8) -> Store {
     Store::init(&tmp.path().join(name), name, [seed; 32]).unwrap()
@@ -58,21 +59,21 @@ fn live_ids(store: &Store, coll: &str) -> Vec<String> {
     ids
 }
 
-/// The entries `from..to` of the peer's log, prepared with `hold`.
+/// The entries `from..to` of the peer's log, prepared with `judge`.
 fn prepared(
     peer: &Store,
     from: u64,
     to: u64,
-    hold: &mut dyn FnMut(&ObjectFacts<'_>) -> Option<String>,
+    judge: &mut dyn FnMut(Value) -> Verdict,
 ) -> Vec<Prepared> {
     entries(peer, from, to)
         .into_iter()
-        .map(|e| Prepared::new(e, hold))
+        .map(|e| Prepared::new(e, judge))
         .collect()
 }
 
-fn no_hold(_: &ObjectFacts<'_>) -> Option<String> {
-    None
+fn no_hold(_: Value) -> Verdict {
+    Verdict::Use
 }
 
 #[test]
@@ -186,10 +187,11 @@ fn held_versions_stay_out_of_the_views_until_released() {
         .mirror("alpha", &remote, "D", true, Some(&key))
         .unwrap();
     let cp = checkpoint(&alpha);
-    let mut hold = |o: &ObjectFacts<'_>| {
-        o.pattern?
-            .contains("elections.example.gov")
-            .then(|| "domain elections.example.gov is ours".to_owned())
+    let mut hold = |o: Value| match o["pattern"].as_str() {
+        Some(p) if p.contains("elections.example.gov") => {
+            Verdict::Hold("domain elections.example.gov is ours".to_owned())
+        }
+        _ => Verdict::Use,
     };
     let chunk = prepared(&alpha, 0, 2, &mut hold);
     let applied = bravo
@@ -231,4 +233,113 @@ fn held_versions_stay_out_of_the_views_until_released() {
             .decide_quarantine(own.id(), None, false, Micros(6))
             .is_err()
     );
+}
+
+/// A peer's log of arbitrary entries, signed with a key of its own: the
+/// store must defend itself by parsing and judging, not by signatures.
+fn hostile_checkpoint(remote: &str, entries: &[Vec<u8>]) -> (String, PeerCheckpoint) {
+    let signer = tlog::Signer::new("hostile", &[9; 32]).unwrap();
+    let key = signer.verifier();
+    let leaves: Vec<tlog::Hash> = entries.iter().map(|e| tlog::leaf_hash(e)).collect();
+    let root = tlog::root_from_leaves(&leaves);
+    let checkpoint =
+        tlog::Checkpoint::new(store::peer_origin(&key, remote), entries.len() as u64, root);
+    let note = signer.sign_checkpoint(&checkpoint).unwrap();
+    (
+        key.to_string(),
+        PeerCheckpoint {
+            note,
+            size: entries.len() as u64,
+            root,
+        },
+    )
+}
+
+// See: issue 11, part 4.
+#[test]
+fn a_mirror_marks_invalid_entries_and_holds_invalid_objects_for_good() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bravo = node(&tmp, "bravo", 2);
+    let remote = "6f1d0c1e-4b8e-4a57-9a0e-1d0c1e4b8e4a";
+    let good = indicator(1, "[domain-name:value = 'phish.example.net']");
+    let mut bad = indicator(2, "[domain-name:value = 'bad.example.net']")
+        .into_inner()
+        .into_value();
+    bad["confidence"] = json!(500);
+    let add = |object: &Value, at: i64| {
+        store::entry::Entry::Add {
+            date_added: Micros(at),
+            object: object.clone(),
+        }
+        .to_bytes()
+        .unwrap()
+    };
+    let entries = vec![
+        add(good.as_value(), 1),
+        b"not json".to_vec(),
+        add(&bad, 3),
+        // Another key order: a parse that is not strict would index it.
+        format!(
+            r#"{{"op":"add","date_added":"{}","object":{}}}"#,
+            Micros(4),
+            serde_json::to_string(good.as_value()).unwrap()
+        )
+        .into_bytes(),
+    ];
+    let (key, cp) = hostile_checkpoint(remote, &entries);
+    let mirror = bravo
+        .mirror("hostile", remote, "H", true, Some(&key))
+        .unwrap();
+    let mut judge = |o: Value| match o.get("confidence").and_then(Value::as_u64) {
+        Some(c) if c > 100 => Verdict::Invalid("confidence: at most 100".into()),
+        _ => Verdict::Use,
+    };
+    let chunk: Vec<Prepared> = entries
+        .iter()
+        .map(|e| Prepared::new(e.clone(), &mut judge))
+        .collect();
+    let applied = bravo
+        .apply_mirror(&mirror, &cp, &mut std::iter::once(Ok(chunk)))
+        .unwrap();
+    assert_eq!(
+        (
+            applied.entries,
+            applied.objects,
+            applied.held,
+            applied.invalid_objects,
+            applied.invalid_entries
+        ),
+        (4, 2, 1, 1, 2)
+    );
+    let local = mirror.collection.id.clone();
+    assert_eq!(live_ids(&bravo, &local), [good.id().to_owned()]);
+    let mirror = bravo.mirror_of(&local).unwrap().unwrap();
+    assert_eq!((mirror.invalid_entries, mirror.invalid_objects), (2, 1));
+    let marked: Vec<u64> = bravo
+        .invalid_entries(&mirror)
+        .unwrap()
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(marked, [1, 3]);
+
+    // Held as invalid: it answers like an unknown object, and cannot be released.
+    let bad_id = bad["id"].as_str().unwrap();
+    assert!(!bravo.is_live(&local, bad_id).unwrap());
+    let held = bravo.quarantine(false).unwrap();
+    assert_eq!(held.len(), 1);
+    assert!(held[0].invalid, "{held:?}");
+    assert!(matches!(
+        bravo.decide_quarantine(bad_id, None, true, Micros(9)),
+        Err(store::StoreError::Unreleasable { .. })
+    ));
+    bravo
+        .decide_quarantine(bad_id, None, false, Micros(9))
+        .unwrap();
+
+    // The faithful copy audits clean, and what is served stays provable.
+    let audit = bravo.audit(&local, true, &mut |_| ()).unwrap();
+    assert!(audit.mismatch.is_none(), "{:?}", audit.mismatch);
+    let proof = bravo.prove(&local, good.id(), None).unwrap();
+    proof.verify(&tlog::Verifier::parse(&key).unwrap()).unwrap();
 }

@@ -467,3 +467,35 @@ fn the_deep_audit_checks_the_derived_version_columns() {
         None
     );
 }
+
+#[test]
+fn a_schema_3_database_is_upgraded_on_open() {
+    let (tmp, store) = populated();
+    let dir = tmp.path().join("node");
+    drop(store);
+    {
+        // Turn it back into what schema 3 wrote.
+        let conn = rusqlite::Connection::open(dir.join(store::DB_FILE)).unwrap();
+        conn.execute_batch(
+            "DROP TABLE invalid_entries;
+             ALTER TABLE collections DROP COLUMN strict;
+             ALTER TABLE quarantine DROP COLUMN invalid;
+             UPDATE meta SET value = '3' WHERE key = 'schema_version';",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&dir).unwrap();
+    assert_eq!(
+        store
+            .manifest("default", &Query::new(100))
+            .unwrap()
+            .items
+            .len(),
+        4
+    );
+    assert!(store.quarantine(true).unwrap().is_empty());
+    assert!(!store.collection("default").unwrap().strict);
+    drop(store);
+    // Opening again finds schema 4 and changes nothing.
+    Store::open(&dir).unwrap();
+}

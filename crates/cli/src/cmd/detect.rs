@@ -27,6 +27,8 @@ const MALFORMED_SHOWN: u64 = 10;
 struct IndicatorFields<'a> {
     #[serde(borrow)]
     id: Cow<'a, str>,
+    #[serde(default, borrow, rename = "type")]
+    type_name: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     modified: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
@@ -39,6 +41,13 @@ struct IndicatorFields<'a> {
     valid_until: Option<Cow<'a, str>>,
     #[serde(default)]
     revoked: bool,
+}
+
+impl IndicatorFields<'_> {
+    /// The one rule of what an indicator is (type and id).
+    fn is_indicator(&self) -> bool {
+        stix::names_indicator(self.type_name.as_deref().unwrap_or(""), &self.id)
+    }
 }
 
 /// What is kept of an indicator until the index is built: a million of
@@ -57,9 +66,35 @@ struct Loaded {
     by_id: HashMap<Box<str>, Kept>,
     /// Indicators whose patterns are not STIX patterns.
     other_languages: usize,
+    /// Stored objects that could not be used, one line each: where, and why.
+    unusable: Vec<String>,
 }
 
 impl Loaded {
+    /// Takes `object` if it is an indicator this run can use; otherwise
+    /// says why it was skipped. One object's content never stops a run.
+    fn offer(&mut self, source: &str, object: &Value) {
+        let id = object.get("id").and_then(Value::as_str).unwrap_or("?");
+        if !stix::is_indicator(object) {
+            let ty = object.get("type").and_then(Value::as_str).unwrap_or("?");
+            self.unusable.push(format!(
+                "skipped {id} in {source}: its type is {ty:?}, not an indicator with an indicator id"
+            ));
+            return;
+        }
+        match IndicatorFields::deserialize(object) {
+            Ok(fields) if fields.is_indicator() => self.add(fields),
+            Ok(_) => self.unusable.push(format!(
+                "skipped {id} in {source}: not an indicator with an indicator id"
+            )),
+            Err(e) => {
+                let why = explain(object).unwrap_or_else(|| e.to_string());
+                self.unusable
+                    .push(format!("skipped indicator {id} in {source}: {why}"));
+            }
+        }
+    }
+
     fn add(&mut self, f: IndicatorFields<'_>) {
         if f.pattern_type.as_deref().is_some_and(|t| t != "stix") {
             self.other_languages += 1;
@@ -86,6 +121,25 @@ impl Loaded {
     }
 }
 
+/// What the validator says of an indicator that does not read: it names the
+/// property (serde's message does not). Only run on failure, so a million
+/// good indicators load without it.
+fn explain(object: &Value) -> Option<String> {
+    let options = stix::ValidateOptions::new()
+        .strict(false)
+        .with_pattern_checker(&pattern::check);
+    let invalid = stix::validate_with(object.clone(), &options).err()?;
+    Some(
+        invalid
+            .errors()
+            .iter()
+            .take(3)
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}
+
 fn micros(t: Option<&str>) -> Option<Micros> {
     let t = stix::Timestamp::parse(t?).ok()?;
     i64::try_from(t.unix_nanos().div_euclid(1000)).ok()
@@ -104,7 +158,7 @@ pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
     // The store, opened once: for the collections' indicators, this party's
     // name and --publish. Matching a file of indicators needs no data
     // directory; without one, the party is unnamed.
-    let (loaded, mut store) = match &args.indicators {
+    let (mut loaded, mut store) = match &args.indicators {
         Some(file) => (load_file(file)?, open_store(global).ok()),
         None => {
             let store = open_store(global)?;
@@ -125,9 +179,14 @@ pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
     let build_seconds = built.elapsed().as_secs_f64();
     // The index holds what it needs; the indicators' text can go.
     let other_languages = loaded.other_languages;
+    let unusable = std::mem::take(&mut loaded.unusable);
     drop(loaded);
     if !global.quiet {
         report_index(&index, &skipped, other_languages, build_seconds);
+    }
+    // Said even with --quiet: an indicator left out is a gap in detection.
+    for line in &unusable {
+        eprintln!("entente: {line}");
     }
     if index.is_empty() && !global.quiet {
         eprintln!("entente: no active STIX indicators to match; every event will pass");
@@ -335,20 +394,25 @@ fn load_store(store: &store::Store, collections: &[String]) -> Result<Loaded> {
         let coll = store.collection(name)?;
         let mut query = store::Query::new(1000);
         query.types = vec!["indicator".into()];
+        let source = format!("collection {}", coll.alias.as_deref().unwrap_or(&coll.id));
         loop {
-            let mut failure = None;
-            let page =
-                store.objects_into(&coll.id, &query, |_, bytes| {
-                    match serde_json::from_slice(bytes) {
-                        Ok(f) => loaded.add(f),
-                        Err(e) => failure = Some(e),
-                    }
-                })?;
-            if let Some(e) = failure {
-                bail!(
-                    "collection {}: a stored indicator does not read back: {e}",
-                    coll.id
-                );
+            let page = store.objects_into(&coll.id, &query, |r, bytes| {
+                // The fast path reads the fields straight from the bytes; only an
+                // object it cannot take is parsed whole, to say why.
+                match serde_json::from_slice::<IndicatorFields<'_>>(bytes) {
+                    Ok(f) if f.is_indicator() => loaded.add(f),
+                    _ => match serde_json::from_slice::<Value>(bytes) {
+                        Ok(object) => loaded.offer(&source, &object),
+                        Err(e) => loaded
+                            .unusable
+                            .push(format!("skipped {} in {source}: {e}", r.id)),
+                    },
+                }
+            })?;
+            for s in &page.skipped {
+                loaded
+                    .unusable
+                    .push(format!("skipped {} in {source}: {}", s.id, s.reason));
             }
             match page.items.last() {
                 Some(last) if page.more => query.added_after = Some(last.date_added),
@@ -362,11 +426,16 @@ fn load_store(store: &store::Store, collections: &[String]) -> Result<Loaded> {
 fn load_file(path: &Path) -> Result<Loaded> {
     let (source, _) = input::open(path)?;
     let mut loaded = Loaded::default();
+    let shown = path.display().to_string();
     input::stream_objects(input::buffered(source), &mut |object: Value| {
-        if object.get("type").and_then(Value::as_str) == Some("indicator") {
-            let fields = IndicatorFields::deserialize(&object)
-                .context("an indicator without a string id")?;
-            loaded.add(fields);
+        // Other objects (identities, relationships) travel with indicators in a bundle.
+        if object.get("type").and_then(Value::as_str) == Some("indicator")
+            || object
+                .get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| id.starts_with("indicator--"))
+        {
+            loaded.offer(&shown, &object);
         }
         Ok(())
     })

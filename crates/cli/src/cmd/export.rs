@@ -49,7 +49,7 @@ pub fn run(global: &Global, args: ExportArgs) -> Result<Verdict> {
         uuid::Uuid::new_v4()
     )?;
     let mut first = true;
-    store.for_each_live_object(&coll.id, |object| -> Result<()> {
+    let skipped = store.for_each_live_object(&coll.id, |object| -> Result<()> {
         if !first {
             out.write_all(b",")?;
         }
@@ -60,5 +60,6 @@ pub fn run(global: &Global, args: ExportArgs) -> Result<Verdict> {
     })?;
     out.write_all(b"\n]}\n")?;
     out.flush()?;
+    crate::output::report_skipped(&skipped);
     Ok(Verdict::Ok)
 }

@@ -201,6 +201,8 @@ pub fn status(global: &Global, args: PeerStatusArgs) -> Result<Verdict> {
                 "error": m.error,
                 "misbehaviour": m.halted,
                 "quarantined": held_here,
+                "invalid_entries": m.invalid_entries,
+                "invalid_objects": m.invalid_objects,
             }));
         }
         peers.push(json!({
@@ -248,6 +250,15 @@ fn print_peer(p: &Value) {
             m["size"],
             m["quarantined"]
         );
+        let (entries, objects) = (
+            m["invalid_entries"].as_u64().unwrap_or(0),
+            m["invalid_objects"].as_u64().unwrap_or(0),
+        );
+        if entries > 0 || objects > 0 {
+            println!(
+                "    {entries} invalid entries (not a valid envelope; kept, never served), {objects} invalid objects (not valid STIX 2.1; quarantined)"
+            );
+        }
         if let Some(e) = m["error"].as_str() {
             println!("    last error: {e}");
         }

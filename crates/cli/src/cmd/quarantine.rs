@@ -16,6 +16,7 @@ fn held_json(h: &store::Held) -> Value {
         "peer": h.peer,
         "collection": h.alias.clone().unwrap_or_else(|| h.collection.clone()),
         "reason": h.reason,
+        "invalid": h.invalid,
         "state": h.state.as_str(),
         "decided": h.decided.map(|t| t.to_string()),
     })

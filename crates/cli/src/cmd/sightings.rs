@@ -18,13 +18,14 @@ pub fn run(global: &Global, args: SightingsArgs) -> Result<Verdict> {
     let bar = output::progress(global, None, "reading sightings", false);
     for coll in store.collections()? {
         let source = gather.source(coll.peer.as_deref());
-        store
+        let skipped = store
             .for_each_live_object(&coll.id, |object| {
                 gather.add(source, &object);
                 bar.inc(1);
                 Ok::<_, anyhow::Error>(())
             })
             .with_context(|| format!("cannot read collection {}", coll.id))?;
+        output::report_skipped(&skipped);
     }
     bar.finish_and_clear();
     let report = match gather.report(args.indicator.as_deref()) {

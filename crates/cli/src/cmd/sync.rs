@@ -84,10 +84,21 @@ fn line_text(line: &node::sync::CollectionReport) -> String {
     let head = format!("{} {} → {}", line.peer, line.remote_id, line.local);
     match &line.outcome {
         Outcome::UpToDate => format!("{head}: up to date at {} entries", line.size),
-        Outcome::Applied(a) => format!(
-            "{head}: +{} entries verified and applied ({} objects, {} withdrawals, {} quarantined), {} entries",
-            a.entries, a.objects, a.withdrawals, a.held, a.size
-        ),
+        Outcome::Applied(a) => {
+            // Said only when there are some: a partner's bad entries are news.
+            let invalid = if a.invalid_objects > 0 || a.invalid_entries > 0 {
+                format!(
+                    "; {} objects not valid STIX (quarantined), {} invalid entries (kept, never served)",
+                    a.invalid_objects, a.invalid_entries
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{head}: +{} entries verified and applied ({} objects, {} withdrawals, {} quarantined{invalid}), {} entries",
+                a.entries, a.objects, a.withdrawals, a.held, a.size
+            )
+        }
         Outcome::Pulled { added, held } => format!(
             "{head}: +{added} objects pulled UNVERIFIED ({held} quarantined), {} entries",
             line.size
@@ -115,7 +126,7 @@ fn line_json(line: &node::sync::CollectionReport) -> Value {
         Outcome::UpToDate => ("up-to-date", json!({})),
         Outcome::Applied(a) => (
             "applied",
-            json!({"entries": a.entries, "objects": a.objects, "withdrawals": a.withdrawals, "quarantined": a.held, "unindexed": a.unindexed}),
+            json!({"entries": a.entries, "objects": a.objects, "withdrawals": a.withdrawals, "quarantined": a.held, "invalid_objects": a.invalid_objects, "invalid_entries": a.invalid_entries, "unindexed": a.unindexed}),
         ),
         Outcome::Pulled { added, held } => (
             "pulled-unverified",

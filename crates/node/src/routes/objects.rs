@@ -60,6 +60,10 @@ fn read_envelope(
         }
         body.extend_from_slice(object);
     })?;
+    // Left out, not a failed page: one bad entry must not take the collection down.
+    for skipped in &page.skipped {
+        tracing::warn!(collection = %coll.id, object = %skipped.id, index = skipped.index, reason = %skipped.reason, "left an unusable stored object out of a TAXII page");
+    }
     if page.items.is_empty() {
         body.clear();
         body.push(b'{');

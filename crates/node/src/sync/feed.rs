@@ -93,10 +93,13 @@ async fn pull(
             .get("next")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        // Objects that do not validate (patterns included) are left out, as a
+        // Objects that violate a MUST (patterns included) are left out, as a
         // TAXII POST would refuse them: this store holds valid STIX only.
+        // SHOULD findings (custom properties, open vocabularies) are kept.
         let valid: Vec<_> = {
-            let options = stix::ValidateOptions::new().with_pattern_checker(&pattern::check);
+            let options = stix::ValidateOptions::new()
+                .strict(false)
+                .with_pattern_checker(&pattern::check);
             objects
                 .into_iter()
                 .filter_map(|o| stix::validate_with(o, &options).ok())

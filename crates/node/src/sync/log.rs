@@ -29,7 +29,13 @@ pub(super) async fn sync_peer(
         .peers
         .iter()
         .filter(|p| p.name != peer.name && p.is_verified())
-        .filter_map(|p| PeerClient::new(p).ok())
+        .filter_map(|p| match PeerClient::new(p) {
+            Ok(client) => Some(client),
+            Err(e) => {
+                tracing::warn!(witness = %p.name, error = %e, "cannot ask this partner's witness");
+                None
+            }
+        })
         .collect();
     let remote = client
         .collections(crate::API_ROOT.trim_start_matches('/'))
@@ -135,8 +141,10 @@ async fn sync_collection(
             s.collection(&m.collection.id)
         })
         .await;
-    if let Ok(Ok(coll)) = after {
-        line.size = coll.size;
+    match after {
+        Ok(Ok(coll)) => line.size = coll.size,
+        Ok(Err(e)) => tracing::warn!(peer = %line.peer, error = %e, "cannot record the round"),
+        Err(e) => tracing::warn!(peer = %line.peer, error = %e, "cannot record the round"),
     }
     line
 }
@@ -159,7 +167,14 @@ impl Log<'_> {
             let witnesses: Vec<Verifier> = peer
                 .witnesses
                 .iter()
-                .filter_map(|w| Verifier::parse(w).ok())
+                .filter_map(|w| match Verifier::parse(w) {
+                    Ok(key) => Some(key),
+                    // Counted as missing: a key that does not parse cosigns nothing.
+                    Err(e) => {
+                        tracing::warn!(peer = %peer.name, witness = %w, error = %e, "a witness key does not parse");
+                        None
+                    }
+                })
                 .collect();
             let cosigned = tlog::verify_cosignatures(&verified, &witnesses).map_err(|e| {
                 SyncError::Protocol {
@@ -220,7 +235,7 @@ impl Log<'_> {
         let client = self.client.clone();
         let remote_id = self.remote_id.clone();
         let warninglists = std::sync::Arc::clone(&self.syncer.warninglists);
-        // Fetching, hashing, reading and the warninglist checks run here, beside
+        // Fetching, hashing, parsing, validating and the warninglist checks run here, beside
         // the thread that writes: on two cores, each takes one.
         let fetch = tokio::spawn(async move {
             let bundles = (have / 256..size.div_ceil(256)).map(|index| {
@@ -249,11 +264,11 @@ impl Log<'_> {
             let mut stream = futures_util::stream::iter(bundles).buffered(FETCH_AHEAD);
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map(|entries| {
-                    let mut hold =
-                        |o: &store::ObjectFacts<'_>| crate::warninglists::hold(&warninglists, o);
+                    let mut judge =
+                        |o: serde_json::Value| crate::warninglists::judge(&warninglists, o);
                     entries
                         .into_iter()
-                        .map(|bytes| store::Prepared::new(bytes, &mut hold))
+                        .map(|bytes| store::Prepared::new(bytes, &mut judge))
                         .collect::<Vec<_>>()
                 });
                 let failed = chunk.is_err();

@@ -269,8 +269,18 @@ impl Syncer {
                         size = a.size,
                         "mirrored"
                     );
+                    if a.invalid_entries > 0 || a.invalid_objects > 0 {
+                        tracing::warn!(
+                            peer = %line.peer,
+                            collection = %line.remote_id,
+                            invalid_entries = a.invalid_entries,
+                            invalid_objects = a.invalid_objects,
+                            "the peer's log holds entries that are not valid envelopes or objects that are not valid STIX; kept, never served (`entente peer status`, `entente quarantine list`)"
+                        );
+                    }
                     if let Some(m) = &self.metrics {
                         m.record_mirrored(&line.peer, a.entries, a.held);
+                        m.record_invalid(&line.peer, a.invalid_entries, a.invalid_objects);
                     }
                 }
                 Outcome::Pulled { added, held } => {

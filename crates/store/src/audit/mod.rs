@@ -91,6 +91,20 @@ impl Store {
             stmt.query_map([coll.cid], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
+        // A mirror holds the peer's log as it is: entries marked invalid and
+        // repeated versions are kept there but not indexed.
+        let mut leeway = Leeway {
+            mirror: coll.peer.is_some(),
+            invalid: if deep && coll.peer.is_some() {
+                crate::mirror::invalid_entries(&tx, coll.cid)?
+                    .into_iter()
+                    .map(|(idx, _)| idx)
+                    .collect()
+            } else {
+                Default::default()
+            },
+            seen: Default::default(),
+        };
         let mut index_rows = if deep {
             let mut stmt = tx.prepare(
                 "SELECT idx, id, date_added FROM versions WHERE cid = ?1 ORDER BY date_added",
@@ -165,7 +179,7 @@ impl Store {
             mismatch = hash_log(sources, deep, |first, leaves, summaries| {
                 if let Some(rows) = index_rows.as_mut() {
                     for (i, summary) in summaries.iter().enumerate() {
-                        if let Some(m) = check_index(first + i as u64, summary, rows) {
+                        if let Some(m) = check_index(first + i as u64, summary, rows, &mut leeway) {
                             return Ok(Some(m));
                         }
                     }
@@ -266,17 +280,45 @@ fn check_sizes(
 /// The object index, `(log index, object id, date_added)` in log order.
 type IndexRows = std::iter::Peekable<std::vec::IntoIter<(u64, String, i64)>>;
 
+/// What a mirror's faithful copy of a peer's log may hold that a node's own log may not.
+struct Leeway {
+    /// The collection is a mirror.
+    mirror: bool,
+    /// Entries marked as not a valid envelope (`invalid_entries`).
+    invalid: std::collections::HashSet<u64>,
+    /// Ids indexed so far: a later add of one may repeat a version.
+    seen: std::collections::HashSet<String>,
+}
+
 /// Deep check of one entry: it decodes, and the object index agrees with it.
-fn check_index(index: u64, summary: &Summary, rows: &mut IndexRows) -> Option<Mismatch> {
+fn check_index(
+    index: u64,
+    summary: &Summary,
+    rows: &mut IndexRows,
+    leeway: &mut Leeway,
+) -> Option<Mismatch> {
     let indexed = rows.next_if(|(idx, _, _)| *idx == index);
+    let marked = leeway.invalid.contains(&index);
     let what = match (summary, indexed) {
+        (Summary::Invalid(_), None) if marked => return None,
+        (Summary::Invalid(_), Some((_, id, _))) if marked => {
+            format!("entry {index} is marked invalid, yet the object index says it adds {id}")
+        }
         (Summary::Invalid(reason), _) => reason.clone(),
+        (_, _) if marked => format!("entry {index} is a valid envelope, yet marked invalid"),
         (Summary::Add { id, date_added }, Some((_, indexed_id, indexed_added))) => {
-            if *id == indexed_id && *date_added == indexed_added {
+            // A mirror's dates are kept increasing whatever the peer wrote.
+            let date_ok =
+                *date_added == indexed_added || (leeway.mirror && indexed_added >= *date_added);
+            if *id == indexed_id && date_ok {
+                if leeway.mirror {
+                    leeway.seen.insert(indexed_id);
+                }
                 return None;
             }
             format!("the object index says entry {index} adds {indexed_id}, the entry adds {id}")
         }
+        (Summary::Add { id, .. }, None) if leeway.seen.contains(id) => return None,
         (Summary::Add { id, .. }, None) => {
             format!("entry {index} adds {id}, which the object index does not list")
         }
