@@ -51,12 +51,20 @@ pub fn list(global: &Global, args: QuarantineListArgs) -> Result<Verdict> {
 
 pub fn decide(global: &Global, args: QuarantineDecideArgs, release: bool) -> Result<Verdict> {
     let mut store = open_store(global)?;
-    let decided = store.decide_quarantine(
+    let decided = match store.decide_quarantine(
         &args.id,
         args.version.as_deref(),
         release,
         store::Micros::now(),
-    )?;
+    ) {
+        Ok(decided) => decided,
+        // The command ran and the answer is no: nothing held, or not releasable.
+        Err(e @ (store::StoreError::NotHeld { .. } | store::StoreError::Unreleasable { .. })) => {
+            eprintln!("entente: {e}");
+            return Ok(Verdict::No);
+        }
+        Err(e) => return Err(e.into()),
+    };
     if global.json {
         output::json(&json!({ "decided": decided.iter().map(held_json).collect::<Vec<_>>() }))?;
     } else {
