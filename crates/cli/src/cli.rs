@@ -78,7 +78,7 @@ pub enum Command {
     /// Users and peers who may use the node's TAXII server (kept in entente.toml).
     #[command(subcommand)]
     User(UserCommand),
-    /// Collections: create and list.
+    /// Collections: create, list, and set whether one refuses SHOULD findings (--strict).
     #[command(subcommand)]
     Collection(CollectionCommand),
     /// STIX patterns.
