@@ -1,6 +1,8 @@
 //! The node's warninglists, from the configuration, and the hold check that
 //! quarantines partner indicators hitting them.
 
+use std::cell::RefCell;
+
 use crate::config::WarninglistConfig;
 
 /// Compiles the configured lists; an unreadable or malformed list is an error
@@ -28,14 +30,29 @@ pub fn build(config: &WarninglistConfig) -> Result<warninglist::Warninglists, St
 /// warninglists. An object that fails validation is held as invalid with
 /// the validator's messages, whatever else it is.
 pub fn judge(lists: &warninglist::Warninglists, object: serde_json::Value) -> store::Verdict {
+    // The validator's pattern checker keeps the parsed pattern for the
+    // warninglists, so a partner's pattern is parsed once, not twice.
+    let parsed: RefCell<Option<pattern::Pattern>> = RefCell::new(None);
+    let checker = |text: &str| match pattern::parse(text) {
+        Ok(ast) => {
+            parsed.replace(Some(ast));
+            Ok(())
+        }
+        Err(e) => Err(e.message(text)),
+    };
     let options = stix::ValidateOptions::new()
         .strict(false)
-        .with_pattern_checker(&pattern::check);
+        .with_pattern_checker(&checker);
     let valid = match stix::validate_with(object, &options) {
         Ok(valid) => valid,
         Err(invalid) => return store::Verdict::Invalid(invalid_reason(&invalid)),
     };
-    match hold(lists, &store::ObjectFacts::of(valid.as_value())) {
+    let facts = store::ObjectFacts::of(valid.as_value());
+    let reason = match parsed.into_inner() {
+        Some(ast) if facts.is_indicator() => first_hit(lists.check_parsed(&ast)),
+        _ => hold(lists, &facts),
+    };
+    match reason {
         Some(reason) => store::Verdict::Hold(reason),
         None => store::Verdict::Use,
     }
@@ -66,7 +83,11 @@ pub fn hold(lists: &warninglist::Warninglists, object: &store::ObjectFacts<'_>) 
     }
     let pattern = object.pattern?;
     // A pattern that does not parse cannot match anything either.
-    let hits = lists.check(pattern).ok()?;
+    first_hit(lists.check(pattern).ok()?)
+}
+
+/// The quarantine reason for a pattern's warninglist hits, if it has any.
+fn first_hit(hits: Vec<warninglist::Hit>) -> Option<String> {
     let first = hits.first()?;
     Some(match hits.len() {
         1 => first.to_string(),

@@ -235,12 +235,14 @@ impl Log<'_> {
         let client = self.client.clone();
         let remote_id = self.remote_id.clone();
         let warninglists = std::sync::Arc::clone(&self.syncer.warninglists);
-        // Fetching, hashing, parsing, validating and the warninglist checks run here, beside
-        // the thread that writes: on two cores, each takes one.
+        // Fetching runs here; hashing, parsing, validating and the warninglist
+        // checks of each bundle run on the blocking pool, several bundles at
+        // once, beside the one thread that writes. `buffered` keeps log order.
         let fetch = tokio::spawn(async move {
             let bundles = (have / 256..size.div_ceil(256)).map(|index| {
                 let client = client.clone();
                 let remote_id = remote_id.clone();
+                let warninglists = std::sync::Arc::clone(&warninglists);
                 async move {
                     let id =
                         tlog::BundleId::for_entry(index * 256, size).map_err(|e| e.to_string())?;
@@ -248,29 +250,27 @@ impl Log<'_> {
                         .tile(&remote_id, &id.path())
                         .await
                         .map_err(|e| e.to_string())?;
-                    let entries = tlog::decode_bundle(&bytes, id.width())
-                        .map_err(|e| format!("entry bundle {}: {e}", id.path()))?;
                     // The first bundle may start before the mirror's size.
                     let skip = have.saturating_sub(index * 256) as usize;
-                    Ok::<_, String>(
-                        entries
-                            .into_iter()
-                            .skip(skip)
-                            .map(<[u8]>::to_vec)
-                            .collect::<Vec<_>>(),
-                    )
+                    tokio::task::spawn_blocking(move || {
+                        let entries = tlog::decode_bundle(&bytes, id.width())
+                            .map_err(|e| format!("entry bundle {}: {e}", id.path()))?;
+                        let mut judge =
+                            |o: serde_json::Value| crate::warninglists::judge(&warninglists, o);
+                        Ok::<_, String>(
+                            entries
+                                .into_iter()
+                                .skip(skip)
+                                .map(|entry| store::Prepared::new(entry.to_vec(), &mut judge))
+                                .collect::<Vec<_>>(),
+                        )
+                    })
+                    .await
+                    .map_err(|e| format!("preparing entry bundle {}: {e}", id.path()))?
                 }
             });
             let mut stream = futures_util::stream::iter(bundles).buffered(FETCH_AHEAD);
             while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map(|entries| {
-                    let mut judge =
-                        |o: serde_json::Value| crate::warninglists::judge(&warninglists, o);
-                    entries
-                        .into_iter()
-                        .map(|bytes| store::Prepared::new(bytes, &mut judge))
-                        .collect::<Vec<_>>()
-                });
                 let failed = chunk.is_err();
                 if tx.send(chunk).await.is_err() || failed {
                     break;

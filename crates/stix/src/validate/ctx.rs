@@ -84,7 +84,7 @@ impl<'a> Path<'a> {
 }
 
 /// A pattern checker supplied by the caller (the `pattern` crate).
-pub(crate) type PatternChecker<'a> = &'a dyn Fn(&str) -> Result<(), String>;
+pub(crate) type PatternChecker<'a> = &'a (dyn Fn(&str) -> Result<(), String> + 'a);
 
 /// Findings while validating one object.
 pub(crate) struct Ctx<'o> {

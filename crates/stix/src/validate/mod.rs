@@ -77,7 +77,8 @@ impl<T> AsRef<T> for Validated<T> {
 }
 
 /// A checker of STIX pattern syntax: `Err` carries the message.
-pub type PatternCheck = dyn Fn(&str) -> Result<(), String>;
+/// It may borrow from its caller (`'a`), e.g. to keep what it parsed.
+pub type PatternCheck<'a> = dyn Fn(&str) -> Result<(), String> + 'a;
 
 /// How to validate.
 #[derive(Clone, Copy)]
@@ -87,7 +88,7 @@ pub struct ValidateOptions<'a> {
     /// `stix2_validator --strict`).
     pub strict: bool,
     /// Checks `pattern` when `pattern_type` is `stix`; `Err` carries the message.
-    pub pattern_checker: Option<&'a PatternCheck>,
+    pub pattern_checker: Option<&'a PatternCheck<'a>>,
 }
 
 impl Default for ValidateOptions<'_> {
@@ -112,7 +113,7 @@ impl<'a> ValidateOptions<'a> {
     }
 
     /// Sets the checker of `stix` patterns.
-    pub fn with_pattern_checker(mut self, checker: &'a PatternCheck) -> Self {
+    pub fn with_pattern_checker(mut self, checker: &'a PatternCheck<'a>) -> Self {
         self.pattern_checker = Some(checker);
         self
     }
