@@ -230,27 +230,25 @@ pub(crate) fn check(conn: &mut Connection, path: &Path) -> Result<()> {
         )
         .optional()
         .unwrap_or(None);
-    match found {
-        Some(v) if v == SCHEMA_VERSION.to_string() => Ok(()),
-        Some(v) if v == "1" => {
-            migrate_from_1(conn)?;
-            migrate_from_2(conn)?;
-            migrate_from_3(conn)
+    let from = match found.as_deref().and_then(|v| v.parse::<u32>().ok()) {
+        Some(v) if (1..=SCHEMA_VERSION).contains(&v) => v,
+        _ => {
+            return Err(StoreError::SchemaVersion {
+                path: path.to_owned(),
+                found: found.unwrap_or_else(|| "none".into()),
+                expected: SCHEMA_VERSION,
+            });
         }
-        Some(v) if v == "2" => {
-            migrate_from_2(conn)?;
-            migrate_from_3(conn)
-        }
-        Some(v) if v == "3" => migrate_from_3(conn),
-        other => Err(StoreError::SchemaVersion {
-            path: path.to_owned(),
-            found: other.unwrap_or_else(|| "none".into()),
-            expected: SCHEMA_VERSION,
-        }),
+    };
+    for version in from..SCHEMA_VERSION {
+        upgrade(conn, version)?;
     }
+    Ok(())
 }
 
-fn migrate_from_1(conn: &mut Connection) -> Result<()> {
+/// Upgrades a database of schema `from` to `from + 1` in one IMMEDIATE
+/// transaction; does nothing if another process already did.
+fn upgrade(conn: &mut Connection, from: u32) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // Another process may have migrated while this one waited for the lock.
     let current: String = tx.query_row(
@@ -258,9 +256,31 @@ fn migrate_from_1(conn: &mut Connection) -> Result<()> {
         [],
         |r| r.get(0),
     )?;
-    if current != "1" {
+    if current != from.to_string() {
         return Ok(());
     }
+    match from {
+        1 => migrate_from_1(&tx)?,
+        2 => {
+            tx.execute_batch(MIGRATE_2_TO_3)?;
+            tx.execute_batch(PEERS)?;
+        }
+        3 => {
+            tx.execute_batch(MIGRATE_3_TO_4)?;
+            tx.execute_batch(INVALID_ENTRIES)?;
+        }
+        _ => return Err(StoreError::Unreachable("an upgrade from an unknown schema")),
+    }
+    tx.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+        [(from + 1).to_string()],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// From schema 1: sortable version keys, the latest marks and the status table.
+fn migrate_from_1(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     tx.execute_batch(MIGRATE_1_TO_2)?;
     tx.execute_batch(STATUSES)?;
     let rows: Vec<(i64, String, String)> = tx
@@ -281,50 +301,5 @@ fn migrate_from_1(conn: &mut Connection) -> Result<()> {
              WHERE w.cid = versions.cid AND w.id = versions.id
                AND w.withdrawn IS NULL AND w.vkey > versions.vkey)",
     )?;
-    tx.execute(
-        "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
-        [],
-    )?;
-    tx.commit()?;
-    Ok(())
-}
-
-fn migrate_from_2(conn: &mut Connection) -> Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let current: String = tx.query_row(
-        "SELECT value FROM meta WHERE key = 'schema_version'",
-        [],
-        |r| r.get(0),
-    )?;
-    if current != "2" {
-        return Ok(());
-    }
-    tx.execute_batch(MIGRATE_2_TO_3)?;
-    tx.execute_batch(PEERS)?;
-    tx.execute(
-        "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
-        [],
-    )?;
-    tx.commit()?;
-    Ok(())
-}
-
-fn migrate_from_3(conn: &mut Connection) -> Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let current: String = tx.query_row(
-        "SELECT value FROM meta WHERE key = 'schema_version'",
-        [],
-        |r| r.get(0),
-    )?;
-    if current != "3" {
-        return Ok(());
-    }
-    tx.execute_batch(MIGRATE_3_TO_4)?;
-    tx.execute_batch(INVALID_ENTRIES)?;
-    tx.execute(
-        "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
-        [SCHEMA_VERSION.to_string()],
-    )?;
-    tx.commit()?;
     Ok(())
 }
