@@ -400,7 +400,8 @@ fn check_object(ctx: &mut Ctx<'_>, map: &Map<String, Value>) -> Kind {
         match spec.props.iter().find(|x| x.name == name) {
             Some(prop) => apply(ctx, &p, prop.rule, v),
             None if ext_use.toplevel_property => {}
-            None => ctx.should_not("custom-property", 
+            None => ctx.should_not(
+                "custom-property",
                 &p,
                 format!("not a property of {ty}; custom properties should be declared with a toplevel-property-extension"),
             ),
@@ -434,7 +435,8 @@ fn check_object(ctx: &mut Ctx<'_>, map: &Map<String, Value>) -> Kind {
             check(ctx, map);
         }
     } else if !ty.is_empty() && !ext_use.new_object {
-        ctx.should_not("custom-object-type", 
+        ctx.should_not(
+            "custom-object-type",
             &root.key("type"),
             format!("{ty} is not a STIX 2.1 type; custom object types should be declared with an extension-definition (new-sdo, new-sco or new-sro)"),
         );
