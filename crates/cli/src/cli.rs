@@ -78,6 +78,9 @@ pub enum Command {
     /// Users and peers who may use the node's TAXII server (kept in entente.toml).
     #[command(subcommand)]
     User(UserCommand),
+    /// The node's signing key: `key show` prints its verifier key for partners.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Collections: create, list, and set whether one refuses SHOULD findings (--strict).
     #[command(subcommand)]
     Collection(CollectionCommand),
@@ -382,6 +385,16 @@ pub struct UserAddArgs {
 pub struct UserRemoveArgs {
     /// The user to remove.
     pub name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print the node's C2SP verifier key (`name+hash+base64`), the key partners
+    /// need for `log verify-proof`, `audit --tiles`, `evidence verify` and `peer add`.
+    ///
+    /// Give it to partners over a channel you trust, and have them compare it out
+    /// of band (read it to each other): whoever controls the key speaks for this node.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]

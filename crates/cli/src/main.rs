@@ -20,8 +20,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{
-    Cli, CollectionCommand, Command, EvidenceCommand, LogCommand, PatternCommand, PeerCommand,
-    QuarantineCommand, UserCommand,
+    Cli, CollectionCommand, Command, EvidenceCommand, KeyCommand, LogCommand, PatternCommand,
+    PeerCommand, QuarantineCommand, UserCommand,
 };
 
 /// mimalloc rather than the system allocator: `entente match` allocates a
@@ -63,6 +63,7 @@ fn main() -> ExitCode {
             cmd::collection::set(&cli.global, args)
         }
         Command::Collection(CollectionCommand::List) => cmd::collection::list(&cli.global),
+        Command::Key(KeyCommand::Show) => cmd::key::show(&cli.global),
         Command::Pattern(PatternCommand::Check(args)) => cmd::pattern::check(&cli.global, args),
         Command::Pattern(PatternCommand::Match(args)) => cmd::pattern::matches(&cli.global, args),
         Command::Match(args) => cmd::detect::run(&cli.global, args),

@@ -2409,3 +2409,34 @@ fn posted_shoulds_are_warnings_unless_the_collection_is_strict() {
     );
     stop(server, "at the end");
 }
+
+/// A 401 never shows the credential it refused: a token sent without its
+/// scheme, or with an unknown one, is not echoed in the error body.
+#[test]
+fn a_refused_credential_is_never_echoed() {
+    let (tmp, data, _vkey) = new_node();
+    let token = add_user(&data, "reader", &["--read", "default"]);
+    let server = start_server(&data, tmp.path().join("node.log"));
+    let mut failures = Vec::new();
+    for header in [
+        token.clone(),
+        format!("Token {token}"),
+        format!("Bearer {token}x"),
+        format!("Basic {token}"),
+    ] {
+        let reply = must_send(&server, &taxii("GET", "/taxii2/", Some(&header)));
+        report(
+            &mut failures,
+            &format!("Authorization: {header}"),
+            taxii_error_problems(&reply, 401),
+        );
+        if reply.text().contains(&token) {
+            failures.push(format!(
+                "Authorization: {header}: the 401 echoes the token: {}",
+                reply.text()
+            ));
+        }
+    }
+    stop(server, "at the end");
+    assert_no_failures(&failures, "");
+}

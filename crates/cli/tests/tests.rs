@@ -7,10 +7,15 @@ mod util;
 
 // The commands end to end: init, validate, publish, prove, verify, withdraw, export, import, audit.
 mod commands;
-// MUST violations refuse, SHOULD findings warn; strict collections refuse both.
 mod detect;
 mod evidence;
+
+// MUST violations refuse, SHOULD findings warn; strict collections refuse both.
 mod lenient;
+
+// Administration: the key shown again, missing nodes, commands that check first.
+mod admin;
+
 // kill -9 at random moments during imports; nothing acknowledged may be lost.
 mod crash;
 // Single-byte changes behind the store's back; the audit must find every one.

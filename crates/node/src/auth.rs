@@ -158,9 +158,11 @@ impl Users {
             return self.principals.get(name).cloned().ok_or_else(bad).map(Some);
         }
         if !scheme.eq_ignore_ascii_case("basic") {
-            return Err(ApiError::unauthorized(format!(
-                "unsupported Authorization scheme {scheme:?}; use Basic or Bearer"
-            )));
+            // Nothing of the header is echoed: a token sent without its scheme
+            // would otherwise come back in the error, and in logs.
+            return Err(ApiError::unauthorized(
+                "the Authorization header is neither Basic nor Bearer: send `Authorization: Bearer <token>` or HTTP Basic credentials",
+            ));
         }
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(rest)

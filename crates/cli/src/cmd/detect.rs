@@ -154,6 +154,18 @@ pub fn run(global: &Global, args: MatchArgs) -> Result<Verdict> {
     for path in args.files.iter().filter(|p| p.as_path() != Path::new("-")) {
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     }
+    // So is a --publish collection that cannot take the sightings: they
+    // would be lost after the whole run.
+    if let Some(collection) = &args.publish {
+        let coll = open_store(global)?.collection(collection)?;
+        if let Some(peer) = coll.peer {
+            return Err(store::StoreError::ReadOnlyMirror {
+                collection: coll.id,
+                peer,
+            })
+            .context("--publish");
+        }
+    }
     let started = Instant::now();
     // The store, opened once: for the collections' indicators, this party's
     // name and --publish. Matching a file of indicators needs no data

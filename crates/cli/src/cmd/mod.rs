@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod export;
 pub mod import;
 pub mod init;
+pub mod key;
 pub mod log;
 pub mod pattern;
 pub mod peer;

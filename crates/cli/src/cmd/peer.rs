@@ -98,6 +98,8 @@ pub fn add(global: &Global, args: PeerAddArgs) -> Result<Verdict> {
 }
 
 pub fn list(global: &Global) -> Result<Verdict> {
+    // Peers belong to a node: without one, say how to make it (exit 3), not an empty list.
+    drop(open_store(global)?);
     let (_, config) = load(global)?;
     if global.json {
         let peers: Vec<Value> = config

@@ -126,6 +126,8 @@ fn joined(items: &[String]) -> String {
 }
 
 pub fn list(global: &Global) -> Result<Verdict> {
+    // Users belong to a node: without one, say how to make it (exit 3), not an empty list.
+    drop(crate::input::open_store(global)?);
     let dir = data_dir(global)?;
     let config = Config::load(&dir)?;
     if global.json {

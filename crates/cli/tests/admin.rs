@@ -1,0 +1,85 @@
+//! Node administration that keeps its word: the verifier key shown again,
+//! commands on a missing node that say how to make one, and `match --publish`
+//! refusing a collection before it reads any input.
+
+use serde_json::Value;
+
+use crate::util::*;
+
+#[test]
+fn key_show_prints_the_key_init_printed() {
+    let (_tmp, data, vkey) = new_node();
+    let out = run_expect(&data, &["key", "show"], 0);
+    assert_eq!(
+        stdout(&out).trim(),
+        vkey,
+        "key show should print init's key"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("out of band"),
+        "key show should say to compare the key out of band: {err}"
+    );
+
+    let out = run_expect(&data, &["--json", "key", "show"], 0);
+    let shown: Value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("key show --json is not JSON ({e}): {}", stdout(&out)));
+    assert_eq!(shown["verifier_key"].as_str(), Some(vkey.as_str()));
+    assert_eq!(shown["name"].as_str(), Some("test.entente.example"));
+}
+
+#[test]
+fn commands_on_a_missing_node_say_how_to_make_one() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let missing = tmp.path().join("nothing-here");
+    for args in [&["user", "list"][..], &["peer", "list"], &["key", "show"]] {
+        let out = run_expect(&missing, args, 3);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("entente init"),
+            "entente {args:?} on a missing data directory should say to run `entente init`: {err}"
+        );
+        assert!(
+            !missing.exists(),
+            "entente {args:?} must not create the data directory"
+        );
+    }
+}
+
+#[test]
+fn match_refuses_an_unknown_publish_collection_before_reading_input() {
+    let (tmp, data, _) = new_node();
+    let examples = examples().join("election-indicators.json");
+    run_expect(
+        &data,
+        &[
+            "import",
+            "--collection",
+            "default",
+            examples.to_str().expect("UTF-8 path"),
+        ],
+        0,
+    );
+    let log = tmp.path().join("dns.txt");
+    std::fs::write(&log, "voter-registration-check.example\n").expect("write the log");
+    let out = run(
+        &data,
+        &[
+            "match",
+            "--publish",
+            "no-such-collection",
+            log.to_str().expect("UTF-8 path"),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("no-such-collection"),
+        "the error should name it: {err}"
+    );
+    assert!(
+        !err.contains("indexed") && stdout(&out).is_empty(),
+        "nothing may be loaded or matched before the collection is checked:\n{err}\n{}",
+        stdout(&out)
+    );
+}
