@@ -101,9 +101,73 @@ fn the_first_start_creates_the_data_directory() {
         log.contains("entente user add"),
         "it should say how to get credentials:\n{log}"
     );
+    assert!(
+        log.contains("created node \"entente.local\"") && log.contains("entente serve --name NAME"),
+        "it should say which name the node got and how to choose another:\n{log}"
+    );
     assert!(node.terminate().success());
     // The directory is a complete node: the default collection's log verifies.
     run_expect(&data, &["audit", "--deep"], 0);
+
+    // --name names a new node; the key shows it.
+    let named = tmp.path().join("named");
+    let mut node = Node::start_with(
+        &named,
+        tmp.path().join("named.log"),
+        &["--name", "csirt.northland.example"],
+        None,
+    );
+    assert!(node.terminate().success());
+    let key = stdout(&run_expect(&named, &["key", "show"], 0));
+    assert!(key.starts_with("csirt.northland.example+"), "{key}");
+}
+
+/// Nothing is created and nothing announced when the node cannot serve: a
+/// missing certificate, a port in use.
+#[test]
+fn serve_checks_everything_before_it_creates_or_announces() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let data = tmp.path().join("fresh");
+    let missing = tmp.path().join("missing.pem");
+    let missing = missing.to_str().expect("a UTF-8 path");
+    let out = run_expect(
+        &data,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            missing,
+            "--tls-key",
+            missing,
+        ],
+        3,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot load the TLS certificate"), "{err}");
+    assert!(
+        stdout(&out).is_empty(),
+        "it must not claim to listen:\n{}",
+        stdout(&out)
+    );
+    assert!(
+        !data.exists(),
+        "nothing may be created before the checks pass"
+    );
+
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let addr = busy.local_addr().expect("its address").to_string();
+    let out = run_expect(&data, &["serve", "--listen", &addr], 3);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot listen on") && err.contains("--listen"),
+        "a busy port should get a hint to use --listen: {err}"
+    );
+    assert!(stdout(&out).is_empty(), "it must not claim to listen");
+    assert!(
+        !data.exists(),
+        "nothing may be created before the checks pass"
+    );
 }
 
 #[test]

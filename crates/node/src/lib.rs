@@ -34,5 +34,5 @@ pub mod warninglists;
 
 pub use error::{ApiError, ConfigError};
 pub use routes::API_ROOT;
-pub use server::{ServeError, TlsFiles, app, run};
+pub use server::{ServeError, TlsConfig, TlsFiles, app, load_tls, run};
 pub use state::Settings;

@@ -38,7 +38,7 @@ pub enum ServeError {
     #[error("{0}")]
     Config(String),
     /// The TLS certificate or key could not be loaded.
-    #[error("cannot load the TLS certificate {cert} and key {key}: {source}")]
+    #[error("cannot load the TLS certificate {cert} and key {key}")]
     Tls {
         /// The certificate file.
         cert: PathBuf,
@@ -61,11 +61,28 @@ const RELOAD_EVERY: Duration = Duration::from_secs(1);
 /// Status resources are kept this long (the TAXII interop profile asks for 24 hours).
 const STATUS_RETENTION_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
 
+/// The HTTPS configuration, loaded from its files; `entente serve` loads it
+/// before it says it is listening, so a bad certificate stops it first.
+pub type TlsConfig = axum_server::tls_rustls::RustlsConfig;
+
+/// Loads the certificate chain and key for HTTPS.
+pub async fn load_tls(files: &TlsFiles) -> Result<TlsConfig, ServeError> {
+    // One process-wide provider; a second install is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    TlsConfig::from_pem_file(&files.cert, &files.key)
+        .await
+        .map_err(|source| ServeError::Tls {
+            cert: files.cert.clone(),
+            key: files.key.clone(),
+            source,
+        })
+}
+
 /// Serves the node on `listener` until `shutdown` resolves.
 pub async fn run(
     data_dir: &Path,
     listener: TcpListener,
-    tls: Option<TlsFiles>,
+    tls: Option<TlsConfig>,
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
@@ -98,17 +115,7 @@ pub async fn run(
             limit_header_time(server.http_builder());
             server.handle(handle).serve(app.into_make_service()).await
         }
-        Some(files) => {
-            // One process-wide provider; a second install is harmless.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let config =
-                axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
-                    .await
-                    .map_err(|source| ServeError::Tls {
-                        cert: files.cert.clone(),
-                        key: files.key.clone(),
-                        source,
-                    })?;
+        Some(config) => {
             let mut server = axum_server::tls_rustls::from_tcp_rustls(listener, config)?;
             limit_header_time(server.http_builder());
             server.handle(handle).serve(app.into_make_service()).await

@@ -20,19 +20,6 @@ pub fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
             .as_deref()
             .or(config.server.log_format.as_deref()),
     )?;
-    if !dir.join(store::DB_FILE).exists() {
-        let mut seed = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
-        let store = store::Store::init(&dir, &args.name, seed)
-            .with_context(|| format!("cannot create a node in {}", dir.display()))?;
-        tracing::info!(
-            data = %dir.display(),
-            name = store.node().name(),
-            verifier_key = %store.node().verifier_key(),
-            "created a new node with a default collection"
-        );
-    }
-
     let listen = args
         .listen
         .clone()
@@ -62,8 +49,29 @@ pub fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
             "refusing to serve plain HTTP on {addr}, which is not a loopback address: give --tls-cert and --tls-key, or --allow-plain-http behind a TLS proxy"
         );
     }
-    let listener = TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+    // Everything that can fail is checked before anything is created or
+    // announced: the first line on stdout means ready.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("entente-http")
+        .build()
+        .context("cannot start the async runtime")?;
+    let tls = match &tls {
+        Some(files) => Some(runtime.block_on(node::load_tls(files))?),
+        None => None,
+    };
+    let listener = TcpListener::bind(addr).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            "; another process listens there: stop it, or choose another address with --listen (127.0.0.1:0 picks a free port)"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("cannot listen on {addr}: {e}{hint}")
+    })?;
     let bound = listener.local_addr()?;
+    if !dir.join(store::DB_FILE).exists() {
+        create_node(global, &dir, &args.name)?;
+    }
     let scheme = if tls.is_some() { "https" } else { "http" };
     {
         // The first line of standard output is the contract scripts wait for.
@@ -95,15 +103,38 @@ pub fn run(global: &Global, args: ServeArgs) -> Result<Verdict> {
         title: "Entente".into(),
         https: tls.is_some(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("entente-http")
-        .build()
-        .context("cannot start the async runtime")?;
     runtime
         .block_on(node::run(&dir, listener, tls, settings, shutdown_signal()))
         .context("the node stopped with an error")?;
     Ok(Verdict::Ok)
+}
+
+/// A first start: creates the node, and says which name it was given, since
+/// the name is in its key and every log origin and can never change.
+fn create_node(global: &Global, dir: &std::path::Path, name: &str) -> Result<()> {
+    let mut seed = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+    let store = store::Store::init(dir, name, seed)
+        .with_context(|| format!("cannot create a node in {}", dir.display()))?;
+    tracing::info!(
+        data = %dir.display(),
+        name = store.node().name(),
+        verifier_key = %store.node().verifier_key(),
+        "created a new node with a default collection"
+    );
+    if !global.quiet {
+        eprintln!(
+            "First start: created node {:?} in {} (verifier key {}).\n\
+             The name is part of the node's key and of every log's origin, so it cannot change. \
+             For another name, stop now, remove {} and start again with `entente serve --name NAME` \
+             (or run `entente init --name NAME` first).",
+            store.node().name(),
+            dir.display(),
+            store.node().verifier_key(),
+            dir.display(),
+        );
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {
