@@ -78,6 +78,9 @@ pub enum Command {
     /// Users and peers who may use the node's TAXII server (kept in entente.toml).
     #[command(subcommand)]
     User(UserCommand),
+    /// What this node is: name, verifier key, data directory, listen address,
+    /// version, collections with their sizes, and peers.
+    Info,
     /// The node's signing key: `key show` prints its verifier key for partners.
     #[command(subcommand)]
     Key(KeyCommand),

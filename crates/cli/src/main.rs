@@ -64,6 +64,7 @@ fn main() -> ExitCode {
         }
         Command::Collection(CollectionCommand::List) => cmd::collection::list(&cli.global),
         Command::Key(KeyCommand::Show) => cmd::key::show(&cli.global),
+        Command::Info => cmd::info::run(&cli.global),
         Command::Pattern(PatternCommand::Check(args)) => cmd::pattern::check(&cli.global, args),
         Command::Pattern(PatternCommand::Match(args)) => cmd::pattern::matches(&cli.global, args),
         Command::Match(args) => cmd::detect::run(&cli.global, args),

@@ -83,3 +83,37 @@ fn match_refuses_an_unknown_publish_collection_before_reading_input() {
         stdout(&out)
     );
 }
+
+#[test]
+fn info_shows_the_node_its_key_and_its_collections() {
+    let (_tmp, data, vkey) = new_node();
+    run_expect(&data, &["collection", "create", "authoring", "--strict"], 0);
+    let out = run_expect(&data, &["info"], 0);
+    let text = stdout(&out);
+    for want in [
+        "test.entente.example",
+        vkey.as_str(),
+        "out of band",
+        "http://127.0.0.1:9440/",
+        "default",
+        "authoring",
+        "strict",
+    ] {
+        assert!(text.contains(want), "info should show {want:?}:\n{text}");
+    }
+    let info: Value = serde_json::from_str(&stdout(&run_expect(&data, &["--json", "info"], 0)))
+        .expect("info --json is JSON");
+    assert_eq!(info["verifier_key"].as_str(), Some(vkey.as_str()));
+    assert_eq!(info["name"].as_str(), Some("test.entente.example"));
+    assert_eq!(
+        info["collections"].as_array().map(Vec::len),
+        Some(2),
+        "{info}"
+    );
+    assert_eq!(info["peers"].as_array().map(Vec::len), Some(0), "{info}");
+    assert!(
+        info["version"].as_str().is_some_and(|v| !v.is_empty()),
+        "{info}"
+    );
+    run_expect(&data.join("nothing"), &["info"], 3);
+}

@@ -2440,3 +2440,31 @@ fn a_refused_credential_is_never_echoed() {
     stop(server, "at the end");
     assert_no_failures(&failures, "");
 }
+
+/// Discovery tells an authenticated partner the node's name and verifier key,
+/// and says to compare the key out of band.
+#[test]
+fn discovery_names_the_node_and_its_key() {
+    let (tmp, data, vkey) = new_node();
+    let token = add_user(&data, "reader", &["--read", "default"]);
+    let server = start_server(&data, tmp.path().join("node.log"));
+    let reply = must_send(&server, &taxii("GET", "/taxii2/", Some(&bearer(&token))));
+    let body = reply.json().unwrap_or_else(|e| panic!("discovery: {e}"));
+    assert_eq!(
+        body["x_entente_node"],
+        json!("test.entente.example"),
+        "{body}"
+    );
+    assert_eq!(body["x_entente_verifier_key"], json!(vkey), "{body}");
+    assert!(
+        body["x_entente_verifier_key_note"]
+            .as_str()
+            .is_some_and(|n| n.contains("out of band")),
+        "{body}"
+    );
+    // Without credentials, nothing of it.
+    let reply = must_send(&server, &taxii("GET", "/taxii2/", None));
+    assert_eq!(reply.status, 401);
+    assert!(!reply.text().contains(&vkey), "{}", reply.text());
+    stop(server, "at the end");
+}

@@ -43,6 +43,8 @@ struct Inner {
     /// A std lock, for the same reason.
     users_loaded: Mutex<Option<Option<SystemTime>>>,
     node_name: String,
+    /// The node's C2SP verifier key, for discovery.
+    verifier_key: String,
     /// The verifier keys of configured peers: the logs this node witnesses.
     /// Reloaded with the users.
     peer_keys: RwLock<Arc<Vec<tlog::Verifier>>>,
@@ -58,6 +60,7 @@ impl AppState {
     ) -> Result<AppState, store::StoreError> {
         let probe = Store::open(data_dir)?;
         let node_name = probe.node().name().to_owned();
+        let verifier_key = probe.node().verifier_key();
         for coll in probe.collections()? {
             metrics.set_size(&coll.id, coll.size);
         }
@@ -74,6 +77,7 @@ impl AppState {
                 users: RwLock::new(Arc::new(Users::default())),
                 users_loaded: Mutex::new(None),
                 node_name,
+                verifier_key,
                 peer_keys: RwLock::new(Arc::new(Vec::new())),
             }),
         };
@@ -98,6 +102,11 @@ impl AppState {
     /// The node's name.
     pub fn node_name(&self) -> &str {
         &self.inner.node_name
+    }
+
+    /// The node's C2SP verifier key (`name+hash+base64`).
+    pub fn verifier_key(&self) -> &str {
+        &self.inner.verifier_key
     }
 
     /// The current users.

@@ -7,6 +7,7 @@ pub mod detect;
 pub mod evidence;
 pub mod export;
 pub mod import;
+pub mod info;
 pub mod init;
 pub mod key;
 pub mod log;

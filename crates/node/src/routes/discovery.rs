@@ -45,6 +45,11 @@ pub async fn discovery(
             "description": format!("Entente node {}: verifiable threat-intelligence exchange", state.node_name()),
             "default": root,
             "api_roots": [root],
+            // Custom properties (TAXII 2.1 allows them; clients skip what they
+            // do not know): the key partners verify this node's logs with.
+            "x_entente_node": state.node_name(),
+            "x_entente_verifier_key": state.verifier_key(),
+            "x_entente_verifier_key_note": "compare this key with the node's operator out of band before trusting it: whoever can change this answer can change the key",
         }),
     )
 }
