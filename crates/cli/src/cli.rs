@@ -360,6 +360,21 @@ pub enum UserCommand {
     List,
     /// Remove a user (and a peer from every collection's audience and writers).
     Remove(UserRemoveArgs),
+    /// Issue a user a new API token, printed once as the last line of standard output.
+    ///
+    /// The user's other tokens and password keep working unless --rotate is
+    /// given, which invalidates every token issued before (a running node
+    /// picks the change up within a second).
+    Token(UserTokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserTokenArgs {
+    /// The user.
+    pub name: String,
+    /// Invalidate the user's earlier tokens.
+    #[arg(long)]
+    pub rotate: bool,
 }
 
 #[derive(Debug, Args)]

@@ -56,6 +56,7 @@ fn main() -> ExitCode {
         Command::User(UserCommand::Add(args)) => cmd::user::add(&cli.global, args),
         Command::User(UserCommand::List) => cmd::user::list(&cli.global),
         Command::User(UserCommand::Remove(args)) => cmd::user::remove(&cli.global, args),
+        Command::User(UserCommand::Token(args)) => cmd::user::token(&cli.global, args),
         Command::Collection(CollectionCommand::Create(args)) => {
             cmd::collection::create(&cli.global, args)
         }

@@ -2468,3 +2468,47 @@ fn discovery_names_the_node_and_its_key() {
     assert!(!reply.text().contains(&vkey), "{}", reply.text());
     stop(server, "at the end");
 }
+
+/// `user token` adds a token; `--rotate` also invalidates the earlier ones.
+#[test]
+fn user_token_issues_and_rotates_tokens() {
+    let (tmp, data, _vkey) = new_node();
+    let first = add_user(&data, "reader", &["--read", "default"]);
+    let new_token = |args: &[&str]| {
+        let out = run_expect(&data, args, 0);
+        let text = stdout(&out);
+        let token = text.lines().last().unwrap_or_default().trim().to_owned();
+        assert!(
+            token.len() > 20,
+            "user token should print the token last:\n{text}"
+        );
+        token
+    };
+    let second = new_token(&["user", "token", "reader"]);
+    let status = |server: &Node, token: &str| {
+        must_send(server, &taxii("GET", "/taxii2/", Some(&bearer(token)))).status
+    };
+
+    let server = start_server(&data, tmp.path().join("before.log"));
+    assert_eq!(status(&server, &first), 200, "the first token still works");
+    assert_eq!(status(&server, &second), 200, "the new token works");
+    stop(server, "before the rotation");
+
+    let third = new_token(&["user", "token", "reader", "--rotate"]);
+    let server = start_server(&data, tmp.path().join("after.log"));
+    assert_eq!(status(&server, &third), 200, "the rotated-in token works");
+    assert_eq!(
+        status(&server, &first),
+        401,
+        "rotation revokes the first token"
+    );
+    assert_eq!(
+        status(&server, &second),
+        401,
+        "rotation revokes the second token"
+    );
+    stop(server, "after the rotation");
+
+    // An unknown user is a no, not a failure to run.
+    run_expect(&data, &["user", "token", "nobody"], 1);
+}

@@ -1,4 +1,4 @@
-//! `entente user add|list|remove`: the users and peers in `entente.toml`.
+//! `entente user add|list|remove|token`: the users and peers in `entente.toml`.
 
 use std::io::BufRead as _;
 
@@ -7,7 +7,7 @@ use node::config::{self, Config, UserConfig, UserKind};
 use serde_json::json;
 
 use crate::Verdict;
-use crate::cli::{Global, UserAddArgs, UserRemoveArgs};
+use crate::cli::{Global, UserAddArgs, UserRemoveArgs, UserTokenArgs};
 use crate::input::{data_dir, open_store};
 use crate::output;
 
@@ -187,5 +187,50 @@ pub fn remove(global: &Global, args: UserRemoveArgs) -> Result<Verdict> {
     if !global.quiet {
         eprintln!("Removed {} {:?}", user.kind.as_str(), user.name);
     }
+    Ok(Verdict::Ok)
+}
+
+pub fn token(global: &Global, args: UserTokenArgs) -> Result<Verdict> {
+    // Users belong to a node: without one, say how to make it (exit 3).
+    drop(open_store(global)?);
+    let dir = data_dir(global)?;
+    let mut config =
+        Config::load(&dir).with_context(|| format!("cannot read {}", config::CONFIG_FILE))?;
+    let Some(user) = config.users.iter_mut().find(|u| u.name == args.name) else {
+        eprintln!(
+            "entente: no user {:?}; `entente user list` shows who there is",
+            args.name
+        );
+        return Ok(Verdict::No);
+    };
+    let token = config::new_token();
+    let revoked = if args.rotate {
+        std::mem::take(&mut user.tokens).len()
+    } else {
+        0
+    };
+    user.tokens.push(config::token_hash(&token));
+    config
+        .save(&dir)
+        .with_context(|| format!("cannot write {}", config::CONFIG_FILE))?;
+    if global.json {
+        output::json(&json!({ "name": args.name, "token": token, "revoked": revoked }))?;
+        return Ok(Verdict::Ok);
+    }
+    if !global.quiet {
+        if args.rotate {
+            eprintln!(
+                "Revoked {revoked} earlier token{} of {:?}; a running node stops taking {} within a second.",
+                if revoked == 1 { "" } else { "s" },
+                args.name,
+                if revoked == 1 { "it" } else { "them" }
+            );
+        }
+        eprintln!(
+            "API token for {:?} (shown once; use it as Bearer token or Basic password):",
+            args.name
+        );
+    }
+    println!("{token}");
     Ok(Verdict::Ok)
 }
