@@ -117,3 +117,26 @@ fn info_shows_the_node_its_key_and_its_collections() {
     );
     run_expect(&data.join("nothing"), &["info"], 3);
 }
+
+#[test]
+fn an_unknown_collection_is_named_with_the_known_ones() {
+    let (tmp, data, _) = new_node();
+    run_expect(&data, &["collection", "create", "sightings"], 0);
+    let file = tmp.path().join("one.json");
+    std::fs::write(&file, indicator(1, 5, 0).to_string()).expect("write the object");
+    let out = run(
+        &data,
+        &[
+            "publish",
+            "--collection",
+            "defualt",
+            file.to_str().expect("UTF-8 path"),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("\"defualt\"") && err.contains("the collections are: default, sightings"),
+        "the error should name the known collections: {err}"
+    );
+}

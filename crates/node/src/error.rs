@@ -158,8 +158,9 @@ impl ApiError {
 impl From<store::StoreError> for ApiError {
     fn from(e: store::StoreError) -> Self {
         match e {
-            store::StoreError::UnknownCollection(c) => {
-                ApiError::not_found(format!("no collection {c:?} on this API root"))
+            // Never the known names: a caller must not learn what else exists.
+            store::StoreError::UnknownCollection { name, .. } => {
+                ApiError::not_found(format!("no collection {name:?} on this API root"))
             }
             store::StoreError::UnknownObject { .. } => ApiError::not_found(e.to_string()),
             store::StoreError::ReadOnlyMirror { .. } => ApiError::forbidden(e.to_string()),

@@ -90,7 +90,13 @@ pub(crate) fn find(conn: &Connection, id_or_alias: &str) -> Result<Collection> {
     conn.prepare_cached(select_collections!("WHERE id = ?1 OR alias = ?1"))?
         .query_row([id_or_alias], from_row)
         .optional()?
-        .ok_or_else(|| StoreError::UnknownCollection(id_or_alias.to_owned()))
+        .ok_or_else(|| StoreError::UnknownCollection {
+            name: id_or_alias.to_owned(),
+            // Only on a miss: the names there are, so the message can say them.
+            known: list(conn)
+                .map(|all| all.into_iter().map(|c| c.alias.unwrap_or(c.id)).collect())
+                .unwrap_or_default(),
+        })
 }
 
 /// Every collection, in creation order.

@@ -22,8 +22,13 @@ pub enum StoreError {
         path: PathBuf,
     },
     /// No collection has this id or alias.
-    #[error("no collection with id or alias {0:?}")]
-    UnknownCollection(String),
+    #[error("no collection with id or alias {name:?}; {}", known_list(known))]
+    UnknownCollection {
+        /// What was asked for.
+        name: String,
+        /// The aliases (or ids, for collections without one) there are.
+        known: Vec<String>,
+    },
     /// A write to a mirror, which only syncing adds to.
     #[error(
         "collection {collection} is a read-only mirror of {peer}'s; only `entente sync` adds to it"
@@ -196,3 +201,12 @@ impl From<tlog::ParseError> for StoreError {
 
 /// Result alias for the store.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// `the collections are: default, sightings` (or that there are none).
+fn known_list(known: &[String]) -> String {
+    if known.is_empty() {
+        "there are no collections".to_owned()
+    } else {
+        format!("the collections are: {}", known.join(", "))
+    }
+}

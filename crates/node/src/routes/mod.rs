@@ -110,7 +110,7 @@ fn unknown_collection(key: &str) -> ApiError {
 
 fn find_collection(store: &store::Store, key: &str) -> Result<store::Collection, ApiError> {
     match store.collection(key) {
-        Err(store::StoreError::UnknownCollection(_)) => Err(unknown_collection(key)),
+        Err(store::StoreError::UnknownCollection { .. }) => Err(unknown_collection(key)),
         other => Ok(other?),
     }
 }
