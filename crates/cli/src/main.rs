@@ -40,7 +40,10 @@ pub enum Verdict {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let result = match cli.command {
         Command::Init(args) => cmd::init::run(&cli.global, args),
         Command::Validate(args) => cmd::validate::run(&cli.global, args),
@@ -93,11 +96,37 @@ fn main() -> ExitCode {
         Ok(Verdict::Ok) => ExitCode::SUCCESS,
         Ok(Verdict::No) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if cli.global.json => {
+            eprintln!("{}", json_error(&format!("{err:#}"), 3));
+            ExitCode::from(3)
+        }
         Err(err) => {
             eprintln!("entente: error: {err:#}");
             ExitCode::from(3)
         }
     }
+}
+
+/// A usage error (exit 2), as JSON on stderr when `--json` was asked for;
+/// `--help` and `--version` print as usual.
+fn usage_error(e: clap::Error) -> ExitCode {
+    let wants_json = std::env::args_os().any(|a| a == "--json");
+    if !(wants_json && e.use_stderr()) {
+        e.exit();
+    }
+    let rendered = e.render().to_string();
+    let message = rendered
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ");
+    eprintln!("{}", json_error(message, 2));
+    ExitCode::from(2)
+}
+
+/// `{"error": MESSAGE, "code": CODE}`: what `--json` callers get on stderr.
+fn json_error(message: &str, code: u8) -> serde_json::Value {
+    serde_json::json!({ "error": message, "code": code })
 }
 
 /// A reader that went away (`entente export | head`) is not a failure.

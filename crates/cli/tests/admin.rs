@@ -140,3 +140,30 @@ fn an_unknown_collection_is_named_with_the_known_ones() {
         "the error should name the known collections: {err}"
     );
 }
+
+/// With --json, a failure to run (exit 3) and a usage error (exit 2) are JSON
+/// on stderr: `{"error": …, "code": …}`.
+#[test]
+fn json_callers_get_errors_as_json() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let missing = tmp.path().join("nothing-here");
+    for (args, code) in [
+        (&["--json", "key", "show"][..], 3),
+        (&["--json", "validate", "--no-such-flag", "x.json"], 2),
+        (&["validate", "--json"], 2),
+    ] {
+        let out = run_expect(&missing, args, code);
+        let err = String::from_utf8_lossy(&out.stderr);
+        let value: Value = serde_json::from_str(err.trim())
+            .unwrap_or_else(|e| panic!("entente {args:?}: stderr is not JSON ({e}): {err}"));
+        assert_eq!(value["code"], code, "entente {args:?}: {value}");
+        assert!(
+            value["error"].as_str().is_some_and(|m| !m.is_empty()),
+            "entente {args:?}: {value}"
+        );
+    }
+    // Help is still help.
+    let out = entente().args(["--json", "--help"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Usage"));
+}
