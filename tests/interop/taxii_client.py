@@ -37,25 +37,13 @@ from stix2validator import ValidationOptions, validate_instance
 from taxii2client.exceptions import AccessError
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
+from checks import CHECKS, CheckFailed, check, failed, report
+
 TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
 PER_REQUEST = 7
 SCO_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
 VALIDATOR_OPTIONS = ValidationOptions(version="2.1", strict=True)
-
-
-class CheckFailed(Exception):
-    pass
-
-
-CHECKS = {}
-
-
-def check(cond, what, detail=""):
-    """Records one check under the label `what`; raises when `cond` is false."""
-    if not cond:
-        raise CheckFailed(what + (": " + detail if detail else ""))
-    CHECKS[what] = CHECKS.get(what, 0) + 1
 
 
 def check_eq(got, want, what):
@@ -878,10 +866,7 @@ def main(argv):
     for thing in (coll, root, reader_coll, reader_root, fresh, server):
         thing.close()
 
-    total = sum(CHECKS.values())
-    print("taxii2-client interop: OK, %d checks (%d kinds) against %s" % (total, len(CHECKS), base))
-    for what, count in sorted(CHECKS.items()):
-        print("  %5d  %s" % (count, what))
+    report("taxii2-client interop: OK, %%(total)d checks (%%(kinds)d kinds) against %s" % base)
     return 0
 
 
@@ -889,9 +874,7 @@ if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv))
     except CheckFailed as e:
-        print("FAILED: %s" % e, file=sys.stderr)
-        print("(%d checks passed before)" % sum(CHECKS.values()), file=sys.stderr)
-        sys.exit(1)
+        failed(e)
     except requests.exceptions.HTTPError as e:
         r = e.response
         body = r.text[:2000] if r is not None else ""

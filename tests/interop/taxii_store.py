@@ -35,18 +35,7 @@ import stix2
 from stix2 import Filter, TAXIICollectionStore
 from taxii2client.v21 import ApiRoot
 
-CHECKS = {}
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def check(cond, what, detail=""):
-    if not cond:
-        raise CheckFailed(what + (": " + detail if detail else ""))
-    CHECKS[what] = CHECKS.get(what, 0) + 1
-
+from checks import CheckFailed, check, failed, report
 
 def as_json(obj):
     """A STIX object (python-stix2 or dict) as a plain JSON value."""
@@ -204,11 +193,8 @@ def main(argv):
         check(have[k] == want[k], "every version is identical after the round trip",
               "%r:\n  sent: %s\n  got:  %s" % (k, json.dumps(want[k], sort_keys=True), json.dumps(have[k], sort_keys=True)))
 
-    total = sum(CHECKS.values())
-    print("stix2 TAXIICollectionStore interop: OK, %d objects and versions, %d checks (%d kinds) against %s"
-          % (len(everything), total, len(CHECKS), base))
-    for what, count in sorted(CHECKS.items()):
-        print("  %5d  %s" % (count, what))
+    report("stix2 TAXIICollectionStore interop: OK, %d objects and versions, %%(total)d checks (%%(kinds)d kinds) against %s"
+           % (len(everything), base))
     return 0
 
 
@@ -216,11 +202,7 @@ if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv))
     except CheckFailed as e:
-        print("FAILED: %s" % e, file=sys.stderr)
-        print("(%d checks passed before)" % sum(CHECKS.values()), file=sys.stderr)
-        sys.exit(1)
+        failed(e)
     except Exception:
-        print("FAILED: an exception in python-stix2 or taxii2-client:", file=sys.stderr)
         traceback.print_exc()
-        print("(%d checks passed before)" % sum(CHECKS.values()), file=sys.stderr)
-        sys.exit(1)
+        failed("an exception in python-stix2 or taxii2-client (above)")
