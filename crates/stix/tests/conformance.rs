@@ -263,6 +263,25 @@ fn corpus_is_what_it_claims_on_our_side() {
     );
 }
 
+/// One verdict of a side: who, valid or not, and its messages.
+type Side<'a> = (&'a str, bool, &'a [String]);
+
+/// A disagreement, as one entry of a failure message.
+fn disagreement(e: &Entry, problem: &str, ours: Side<'_>, theirs: Side<'_>) -> String {
+    let verdict = |v: bool| if v { "valid" } else { "invalid" };
+    format!(
+        "- {}: {problem}\n  {}: {} {:?}\n  {}: {} {:?}\n  document: {}",
+        e.name,
+        ours.0,
+        verdict(ours.1),
+        ours.2,
+        theirs.0,
+        verdict(theirs.1),
+        theirs.2,
+        short(&e.line)
+    )
+}
+
 fn python_or_skip(test: &str) -> Option<PathBuf> {
     let py = python();
     if py.is_none() {
@@ -311,7 +330,6 @@ fn lenient_verdicts_match_stix2_validator_default_mode() {
     let mut problems = Vec::new();
     for (e, (their_valid, their_msgs)) in entries.iter().zip(&reference) {
         let (our_valid, our_msgs) = ours_lenient(&e.line);
-        let verdict = |v: bool| if v { "valid" } else { "invalid" };
         let missed_must = !our_valid
             && *their_valid
             && our_msgs.iter().all(|m| {
@@ -342,14 +360,11 @@ fn lenient_verdicts_match_stix2_validator_default_mode() {
             None
         };
         if let Some(p) = problem {
-            problems.push(format!(
-                "- {}: {p}\n  ours (lenient): {} {:?}\n  stix2-validator (default mode): {} {:?}\n  document: {}",
-                e.name,
-                verdict(our_valid),
-                our_msgs,
-                verdict(*their_valid),
-                their_msgs,
-                short(&e.line)
+            problems.push(disagreement(
+                e,
+                &p,
+                ("ours (lenient)", our_valid, &our_msgs),
+                ("stix2-validator (default mode)", *their_valid, their_msgs),
             ));
         }
     }
@@ -379,7 +394,6 @@ fn verdicts_match_stix2_validator() {
     let mut problems = Vec::new();
     for (e, (their_valid, their_msgs)) in entries.iter().zip(&reference) {
         let (our_valid, our_msgs) = ours(&e.line);
-        let verdict = |v: bool| if v { "valid" } else { "invalid" };
         let problem = if let Some(why) = &e.stricter {
             stricter += 1;
             (our_valid || !their_valid).then(|| format!("documented as stricter than the validator ({why}): we must reject and it must accept"))
@@ -409,14 +423,11 @@ fn verdicts_match_stix2_validator() {
             None
         };
         if let Some(p) = problem {
-            problems.push(format!(
-                "- {}: {p}\n  ours: {} {:?}\n  stix2-validator: {} {:?}\n  document: {}",
-                e.name,
-                verdict(our_valid),
-                our_msgs,
-                verdict(*their_valid),
-                their_msgs,
-                short(&e.line)
+            problems.push(disagreement(
+                e,
+                &p,
+                ("ours", our_valid, &our_msgs),
+                ("stix2-validator", *their_valid, their_msgs),
             ));
         }
     }
